@@ -1,0 +1,52 @@
+"""Synonym groupings: how a label is mapped to its canonical form before set comparison.
+
+A grouping maps the labels of one sample to a set of canonical labels. Some groupings depend on the
+sample (the recorded GPT groups were made per sample); others do not. A label that a grouping cannot
+map is dropped (``None``) or kept as itself, as the grouping documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+
+class Grouping(Protocol):
+    """Anything that turns a sample's labels into canonical labels."""
+
+    name: str
+
+    def canonical(self, labels: Iterable[str], sample: str) -> frozenset[str]:
+        """Canonical forms of ``labels`` for ``sample``; unmappable labels are left out."""
+        ...
+
+
+class IdentityGrouping:
+    """No grouping: every label stands for itself."""
+
+    name = "identity"
+
+    def canonical(self, labels: Iterable[str], sample: str) -> frozenset[str]:
+        return frozenset(labels)
+
+
+class RecordedGroups:
+    """Per-sample synonym groups (list of lists); each label maps to the first item of its group.
+
+    Labels outside every group of their sample stand for themselves.
+    """
+
+    def __init__(self, groups: Mapping[str, list[list[str]]], name: str = "recorded-groups") -> None:
+        self.name = name
+        self._heads: dict[str, dict[str, str]] = {}
+        for sample, sample_groups in groups.items():
+            heads: dict[str, str] = {}
+            for group in sample_groups:
+                members = [str(m).strip().lower() for m in group]
+                for member in members:
+                    heads.setdefault(member, members[0])
+            self._heads[sample] = heads
+
+    def canonical(self, labels: Iterable[str], sample: str) -> frozenset[str]:
+        heads = self._heads.get(sample, {})
+        return frozenset(heads.get(label, label) for label in labels)
