@@ -35,19 +35,23 @@ data: env
 paper: data
 	$(BIN)/emer paper --profile $(PROFILE)
 
+# Unit tests; then every notebook regenerated in full into .check/ (its tables must equal the committed
+# ones byte for byte); then nbval over the notebooks executed on the smoke profile.
 test: data
 	$(BIN)/ruff check src tests notebooks benchmarks tools
 	$(BIN)/python -m pytest tests
+	rm -rf .check .smoke
+	$(BIN)/emer paper --out-dir $(CURDIR)/.check
+	$(BIN)/emer compare-tables .check/tables outputs/tables
 	$(BIN)/emer paper --profile smoke --out-dir $(CURDIR)/.smoke
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider .smoke/notebooks
-	$(BIN)/emer check-tables
 
 lint: env
 	$(BIN)/ruff check src tests notebooks benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 
 bench: data
-	$(BIN)/python benchmarks/bench_paper.py
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf outputs/notebooks .smoke .pytest_cache
+	rm -rf outputs/notebooks .check .smoke .pytest_cache

@@ -1,6 +1,5 @@
 """Public data: registry, fetching with sha256 checks, safe loading and tidy tables."""
 
-from emer.data.fetch import ChecksumError, DataError, data_path, data_root, fetch
 from emer.data.loaders import (
     MLLMS,
     SETTINGS,
@@ -17,6 +16,7 @@ from emer.data.loaders import (
 )
 from emer.data.registry import registry
 from emer.data.safe_npz import UnsafePickleError, load_npz
+from emer.data.store import ChecksumError, DataError, data_path, data_root, fetch
 
 __all__ = [
     "MLLMS",

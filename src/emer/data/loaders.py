@@ -15,9 +15,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from emer.data.fetch import DataError, data_path
 from emer.data.safe_npz import load_npz
 from emer.data.split import split_description
+from emer.data.store import DataError, data_path
 from emer.labels.parse import parse_label_list, parse_label_list_legacy
 
 DataDir = str | os.PathLike | None
@@ -103,7 +103,9 @@ def load_emer_v2(data_dir: DataDir = None) -> pd.DataFrame:
     Columns: sample, language, description.
     """
     raw = _read_csv(EMER_V2, data_dir, ["name", "chinese", "english"])
-    long = raw.melt(id_vars="name", value_vars=["english", "chinese"], var_name="language", value_name="description")
+    long = raw.melt(
+        id_vars="name", value_vars=["english", "chinese"], var_name="language", value_name="description"
+    )
     long["language"] = long["language"].map({"english": "en", "chinese": "zh"})
     long = long.rename(columns={"name": "sample"})
     return long.sort_values(["language", "sample"], ignore_index=True)

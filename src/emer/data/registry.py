@@ -1,7 +1,7 @@
 """The registry of every public file the study uses: where it comes from and its sha256.
 
 The registry (``registry.tsv`` beside this module) holds metadata only. The files themselves are
-fetched at run time (see :mod:`emer.data.fetch`) and are never part of this project.
+fetched at run time (see :mod:`emer.data.store`) and are never part of this project.
 """
 
 from __future__ import annotations

@@ -2,12 +2,13 @@
 
 English descriptions read "In the video, ... In the audio, ... In the text, ...", with known
 artifacts: a stray leading ``Input:``; in 5 cells an ``Output:`` marker, followed in 3 by a second,
-paraphrased copy (the model's answer, which is kept) and in 2 by nothing (dropped); lower-case markers after a semicolon; and variant text markers such as
-"The subtitle in the text says". Chinese descriptions read ``在视频中…；在音频中…；在文本中…；``.
+paraphrased copy (the model's answer, which is kept) and in 2 by nothing (dropped); lower-case
+markers after a semicolon; and variant text markers such as "The subtitle in the text says".
+Chinese descriptions read ``在视频中…；在音频中…；在文本中…；``.
 
 ``status`` is ``clean`` when the standard markers are found (artifacts removed first are listed in
-``note``), ``relaxed`` when a variant marker had to be accepted, and ``failed`` when a part could not be found (the
-failed parts are then empty and the whole text stays in ``description``).
+``note``), ``relaxed`` when a variant marker had to be accepted, and ``failed`` when a part could not
+be found (the parts are then empty).
 """
 
 from __future__ import annotations

@@ -110,9 +110,12 @@ def _fetch_one(entry: DataFile, root: Path) -> Path:
     local.parent.mkdir(parents=True, exist_ok=True)
     if entry.archive:
         archive = _fetch_one(lookup(entry.archive_local_path), root)
-        with zipfile.ZipFile(archive) as z, tempfile.NamedTemporaryFile(dir=local.parent, delete=False) as tmp:
-            with z.open(entry.archive_member) as src:
-                shutil.copyfileobj(src, tmp)
+        with (
+            zipfile.ZipFile(archive) as z,
+            z.open(entry.archive_member) as src,
+            tempfile.NamedTemporaryFile(dir=local.parent, delete=False) as tmp,
+        ):
+            shutil.copyfileobj(src, tmp)
         os.replace(tmp.name, local)
     else:
         _download(entry, local)

@@ -1,0 +1,87 @@
+"""Write tables and figures with deterministic bytes, and their provenance beside them.
+
+Tables go to ``<out_dir>/tables/<name>.csv`` (full float precision, for machines) and ``.md`` (rounded,
+for people); figures to ``<out_dir>/figures/<name>.png`` with the metadata that varies (software
+version, dates) stripped. A ``<name>.provenance.json`` beside each table records the notebook and the
+parameters that made it (paths left out, so the bytes do not depend on where the project lives).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from emer import __version__
+
+PATH_KEYS = {"data_dir", "out_dir", "media_dir", "cache_dir"}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, path)
+
+
+def save_table(
+    table: pd.DataFrame,
+    name: str,
+    out_dir: str | os.PathLike,
+    *,
+    notebook: str = "",
+    params: Mapping[str, object] | None = None,
+    digits: int | None = 4,
+) -> Path:
+    """Save ``table`` as CSV + Markdown (+ provenance); return the CSV path.
+
+    Floats are rounded to ``digits`` decimals in the Markdown copy (``None``: shortest exact repr).
+    """
+    folder = Path(out_dir) / "tables"
+    csv_path = folder / f"{name}.csv"
+    _write_atomic(csv_path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    rounded = table.copy()
+    for column in rounded.columns:
+        if pd.api.types.is_float_dtype(rounded[column]):
+            rounded[column] = rounded[column].map(
+                lambda x: "" if pd.isna(x) else (repr(float(x)) if digits is None else f"{x:.{digits}f}")
+            )
+    markdown = rounded.to_markdown(index=False, disable_numparse=True) + "\n"
+    _write_atomic(folder / f"{name}.md", markdown.encode("utf-8"))
+    provenance = {
+        "table": name,
+        "notebook": notebook,
+        "emer_version": __version__,
+        "params": {k: v for k, v in sorted((params or {}).items()) if k not in PATH_KEYS},
+        "rows": int(len(table)),
+        "columns": [str(c) for c in table.columns],
+    }
+    text = json.dumps(provenance, indent=2, sort_keys=True, default=str) + "\n"
+    _write_atomic(folder / f"{name}.provenance.json", text.encode("utf-8"))
+    return csv_path
+
+
+def save_figure(figure, name: str, out_dir: str | os.PathLike, *, dpi: int = 120) -> Path:
+    """Save a matplotlib figure as PNG without run-specific metadata; return its path."""
+    path = Path(out_dir) / "figures" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
+        figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    os.replace(tmp.name, path)
+    return path
+
+
+def compare_tables(produced: str | os.PathLike, committed: str | os.PathLike) -> list[str]:
+    """Names of tables whose bytes differ between two tables folders (or exist in only one)."""
+    a, b = Path(produced), Path(committed)
+    names = {p.name for p in a.glob("*") if p.is_file()} | {p.name for p in b.glob("*") if p.is_file()}
+    differing = []
+    for name in sorted(names):
+        left, right = a / name, b / name
+        if not (left.is_file() and right.is_file()) or left.read_bytes() != right.read_bytes():
+            differing.append(name)
+    return differing

@@ -1,0 +1,41 @@
+"""environment.yml (conda users) and pyproject.toml (pip) must name the same packages and pins."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject_pins() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = set(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        pins |= set(extra)
+    return pins
+
+
+def _environment_pins() -> set[str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert len(pip_lists) == 1, "environment.yml needs exactly one pip: section"
+    return {line for line in pip_lists[0] if not line.startswith("-")}
+
+
+def test_every_pin_is_exact() -> None:
+    assert all("==" in pin for pin in _pyproject_pins())
+
+
+def test_environment_matches_pyproject() -> None:
+    assert _environment_pins() == _pyproject_pins()
+
+
+def test_environment_python_matches() -> None:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "python=3.11" in env["dependencies"]
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"].startswith(
+        ">=3.11"
+    )

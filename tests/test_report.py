@@ -1,0 +1,70 @@
+"""Tables and figures are written with deterministic bytes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from emer.reference import load_published  # noqa: E402
+from emer.report import compare_tables, save_figure, save_table  # noqa: E402
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({"system": ["a", "b"], "score": [1 / 3, float("nan")], "n": [3, 4]})
+
+
+def test_save_table_is_byte_stable(tmp_path: Path) -> None:
+    for folder in ("x", "y"):
+        save_table(
+            _table(), "t", tmp_path / folder, notebook="nb", params={"seed": 1, "out_dir": str(tmp_path)}
+        )
+    assert compare_tables(tmp_path / "x" / "tables", tmp_path / "y" / "tables") == []
+    csv = (tmp_path / "x" / "tables" / "t.csv").read_text()
+    assert "0.3333333333333333" in csv  # full precision in the CSV
+    markdown = (tmp_path / "x" / "tables" / "t.md").read_text()
+    assert "0.3333" in markdown and "0.33333" not in markdown
+    provenance = json.loads((tmp_path / "x" / "tables" / "t.provenance.json").read_text())
+    assert provenance["params"] == {"seed": 1} and provenance["notebook"] == "nb"
+
+
+def test_compare_tables_reports_differences(tmp_path: Path) -> None:
+    save_table(_table(), "t", tmp_path / "x")
+    changed = _table().assign(n=[3, 5])
+    save_table(changed, "t", tmp_path / "y")
+    save_table(changed, "extra", tmp_path / "y")
+    assert compare_tables(tmp_path / "x" / "tables", tmp_path / "y" / "tables") == [
+        "extra.csv",
+        "extra.md",
+        "extra.provenance.json",
+        "t.csv",
+        "t.md",
+    ]
+
+
+def test_save_figure_is_byte_stable(tmp_path: Path) -> None:
+    paths = []
+    for name in ("one", "two"):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        paths.append(save_figure(fig, name, tmp_path))
+        plt.close(fig)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_published_reference_table() -> None:
+    r2 = load_published("R2")
+    models = r2.query("unit == 'percent'")["system"].unique()
+    assert len(models) == 12
+    assert r2.query("system == 'Qwen-Audio' and metric == 'M-avg'")["value"].item() == 31.84
+    assert load_published("R1")["value"].tolist() == [
+        0.581777108433735,
+        0.4977911646586345,
+        0.5397841365461847,
+    ]
+    assert (load_published()["source"] != "").all()
