@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned in pyproject and resolved in this same command, so the CPU build on disk is used.
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name emer --display-name "Python 3 (emer)" >/dev/null
 	touch $@
 
 data: env
@@ -44,7 +44,7 @@ test: data
 	$(BIN)/emer paper --out-dir $(CURDIR)/.check
 	$(BIN)/emer compare-tables .check/tables outputs/tables
 	$(BIN)/emer paper --profile smoke --out-dir $(CURDIR)/.smoke
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider .smoke/notebooks
+	$(BIN)/python -m pytest --nbval-lax --nbval-kernel-name emer -p no:cacheprovider .smoke/notebooks
 
 lint: env
 	$(BIN)/ruff check src tests notebooks benchmarks tools

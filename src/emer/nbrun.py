@@ -18,6 +18,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ("full", "smoke")
+#: Jupyter kernel installed into the project venv by `make env` (ipykernel install --sys-prefix --name emer).
+KERNEL = "emer"
 
 
 class ParamsError(ValueError):
@@ -106,7 +108,7 @@ def run_notebook(
             str(source),
             str(partial),
             parameters=params,
-            kernel_name="python3",
+            kernel_name=KERNEL,
             language="python",
             cwd=str(root),
             progress_bar=False,

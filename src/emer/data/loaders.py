@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -230,11 +229,6 @@ def _npz_dict(path: str, key: str, data_dir: DataDir) -> dict:
     return value
 
 
-@cache
-def _mer2023_corpora(data_dir: DataDir) -> dict[str, dict]:
-    return load_npz(data_path(f"{MER2023}/label-6way.npz", data_dir))
-
-
 def load_mer2023_labels(data_dir: DataDir = None) -> pd.DataFrame:
     """MER2023 discrete labels and valence (all splits).
 
@@ -242,7 +236,7 @@ def load_mer2023_labels(data_dir: DataDir = None) -> pd.DataFrame:
     -10 placeholder).
     """
     rows = []
-    for key, corpus in sorted(_mer2023_corpora(data_dir).items()):
+    for key, corpus in sorted(load_npz(data_path(f"{MER2023}/label-6way.npz", data_dir)).items()):
         for sample, value in sorted(corpus.items()):
             valence = float(value["val"])
             rows.append(
