@@ -50,3 +50,68 @@ def description_length_figure(lengths: pd.DataFrame):
         ax.set(title=f"EMER-v2 ({language})", xlabel="", ylabel="words" if language == "en" else "characters")
     grid.figure.tight_layout()
     return grid.figure
+
+
+SETTING_COLOURS = {"S0": "#8C8C8C", "S1": "#DD8452", "S2": "#4C72B0", "S2 (ours)": "#55A868"}
+
+
+def strategy_figure(table: pd.DataFrame, metric: str = "M-avg"):
+    """M-avg per system for each subtitle strategy, systems ordered by their best score."""
+    order = table.groupby("system")[metric].max().sort_values(ascending=False).index.tolist()
+    settings = [s for s in SETTING_COLOURS if s in set(table["setting"])]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(order) + 1.2))
+    sns.barplot(
+        data=table,
+        y="system",
+        x=metric,
+        hue="setting",
+        order=order,
+        hue_order=settings,
+        palette=SETTING_COLOURS,
+        ax=ax,
+    )
+    ax.set(xlabel=f"{metric} (%)", ylabel="", title="Subtitle strategies on the emotion-wheel metrics")
+    ax.legend(title="strategy", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def published_vs_ours_figure(mavg: pd.DataFrame):
+    """Scatter of published vs our M-avg per system, with the identity line."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    lo = float(min(mavg["published"].min(), mavg["ours"].min())) - 1
+    hi = float(max(mavg["published"].max(), mavg["ours"].max())) + 1
+    ax.plot([lo, hi], [lo, hi], color="#999999", linewidth=1, linestyle="--")
+    ax.scatter(mavg["published"], mavg["ours"], color="#4C72B0")
+    for row in mavg.itertuples(index=False):
+        ax.annotate(
+            row.system, (row.published, row.ours), fontsize=8, xytext=(4, -3), textcoords="offset points"
+        )
+    ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="published M-avg (%)", ylabel="ours M-avg (%)")
+    ax.set_title("OV-MER EW table (S2): published vs recomputed")
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_recall_figure(scores: pd.DataFrame):
+    """Accuracy and recall of one-hot labels read as OV predictions, per grouping."""
+    long = scores.melt(
+        id_vars="grouping", value_vars=["accuracy", "recall"], var_name="score", value_name="value"
+    )
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    sns.barplot(data=long, x="grouping", y="value", hue="score", palette=["#4C72B0", "#C44E52"], ax=ax)
+    ax.set(xlabel="grouping", ylabel="score", ylim=(0, 1), title="MER2023 one-hot labels as OV predictions")
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend(title="score", loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+def hit_rate_figure(matrix: pd.DataFrame):
+    """Heatmap of hit rates (percent), system × setting."""
+    data = matrix.set_index("system")
+    fig, ax = plt.subplots(figsize=(4.5, 0.4 * len(data) + 1.2))
+    sns.heatmap(data, annot=True, fmt=".1f", cmap="Blues", cbar_kws={"label": "hit rate (%)"}, ax=ax)
+    ax.set(xlabel="strategy", ylabel="", title="Hit rate of OV labels on MER2023 labels")
+    fig.tight_layout()
+    return fig

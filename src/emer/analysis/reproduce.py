@@ -11,7 +11,18 @@ from emer.labels import RecordedGroups
 from emer.metrics import set_scores, summarise_set_scores
 from emer.reference import load_published
 
-REPORT_COLUMNS = ["ref", "artefact", "system", "metric", "variant", "published", "ours", "delta", "source"]
+REPORT_COLUMNS = [
+    "ref",
+    "artefact",
+    "system",
+    "metric",
+    "variant",
+    "published",
+    "ours",
+    "delta",
+    "source",
+    "note",
+]
 
 
 def mer2024_example_scores(data_dir: DataDir = None, parse: str = "clean", limit: int | None = None) -> dict:
@@ -45,6 +56,46 @@ def reproduce_r1(data_dir: DataDir = None, limit: int | None = None) -> pd.DataF
                     "ours": ours[metric],
                     "delta": ours[metric] - float(ref["value"]),
                     "source": ref["source"],
+                    "note": "",
                 }
             )
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+
+def why_not_recomputed(ref: str, system: str, metric: str) -> str:
+    """Why a published figure has no recomputed counterpart."""
+    if ref == "R2" and system == "PCC with GPT":
+        return "correlation with the GPT column, whose judge (GPT-3.5) is retired"
+    if ref == "R2" and metric == "GPT":
+        return "GPT-3.5 grouping judge retired; the EW columns are its offline replacement"
+    if ref == "R2":
+        return "no released outputs for this model"
+    if ref == "R3":
+        return "GPT-grouped figure from a third-party transcription; judge retired"
+    return "not recomputed"
+
+
+def report_rows(reproduced: list[pd.DataFrame]) -> pd.DataFrame:
+    """The full report: every published figure once, reproduced rows first-class, the rest with a note."""
+    done = pd.concat(reproduced, ignore_index=True)
+    published = load_published()
+    keys = set(zip(done["ref"], done["system"], done["metric"], strict=True))
+    rest = []
+    for row in published.itertuples(index=False):
+        if (row.ref, row.system, row.metric) in keys:
+            continue
+        rest.append(
+            {
+                "ref": row.ref,
+                "artefact": row.artefact,
+                "system": row.system,
+                "metric": row.metric,
+                "variant": "",
+                "published": float(row.value),
+                "ours": float("nan"),
+                "delta": float("nan"),
+                "source": row.source,
+                "note": why_not_recomputed(row.ref, row.system, row.metric),
+            }
+        )
+    return pd.concat([done, pd.DataFrame(rest, columns=REPORT_COLUMNS)], ignore_index=True)
