@@ -39,3 +39,11 @@ def test_environment_python_matches() -> None:
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"].startswith(
         ">=3.11"
     )
+
+
+def test_no_deps_requirements_are_pinned_and_separate() -> None:
+    lines = (ROOT / "requirements-nodeps.txt").read_text().splitlines()
+    pins = {line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()}
+    assert pins and all("==" in pin for pin in pins)
+    names = {pin.split("==")[0].lower() for pin in pins}
+    assert not names & {pin.split("==")[0].lower() for pin in _pyproject_pins()}

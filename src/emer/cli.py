@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("produced")
     compare.add_argument("committed", nargs="?", default=str(ROOT / "outputs" / "tables"))
     compare.set_defaults(func=_compare)
+
+    from emer.clues.commands import add_clue_commands
+
+    add_clue_commands(commands)  # `emer clues`, `emer explain`
     return parser
 
 

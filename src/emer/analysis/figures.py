@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -113,5 +114,21 @@ def hit_rate_figure(matrix: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(4.5, 0.4 * len(data) + 1.2))
     sns.heatmap(data, annot=True, fmt=".1f", cmap="Blues", cbar_kws={"label": "hit rate (%)"}, ax=ax)
     ax.set(xlabel="strategy", ylabel="", title="Hit rate of OV labels on MER2023 labels")
+    fig.tight_layout()
+    return fig
+
+
+def correlation_heatmap(table: pd.DataFrame, methods: tuple[str, ...] = ("pearson", "kendall")):
+    """Heatmaps of system-level r (emotion metrics × matching metrics), one panel per method."""
+    rows = list(dict.fromkeys(table["x_metric"]))
+    cols = list(dict.fromkeys(table["y_metric"]))
+    fig, axes = plt.subplots(1, len(methods), figsize=(4.2 * len(methods) + 1, 0.42 * len(rows) + 1.6))
+    for ax, method in zip(list(np.atleast_1d(axes)), methods, strict=True):
+        part = table[table["method"] == method].pivot(index="x_metric", columns="y_metric", values="r")
+        sns.heatmap(
+            part.loc[rows, cols], annot=True, fmt=".2f", vmin=-1, vmax=1, cmap="RdBu_r", cbar=False, ax=ax
+        )
+        ax.set(title=f"{method} r (systems)", xlabel="matching metric", ylabel="")
+        ax.tick_params(axis="x", rotation=45)
     fig.tight_layout()
     return fig

@@ -1,0 +1,130 @@
+"""The offline backend: each LLM task done deterministically without a model.
+
+- ``extract_ov_labels``: the emotion lexicon (:mod:`emer.labels.lexicon`), negation and hedging handled.
+- ``merge_clues``: a template, the clue description followed by the subtitle (the description alone when
+  the subtitle is empty). It adds no inference of its own.
+- ``group_synonyms``: the emotion-wheel synonym mapping, WordNet or embeddings (:mod:`emer.labels.synonyms`).
+- ``map_to_onehot``: lexicon labels -> wheel-1 inner ring (mad, disgusted -> angry; scared -> worried; ...),
+  the most frequent class wins (the first named on a tie); ``neutral`` when no label maps.
+
+It answers in the same text format a model would, so its answers go through the same parsers. Its answers
+are computed, not recorded (``recorded = False``): they depend only on the code and the released data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emer.labels.lexicon import EmotionLexicon, load_lexicon
+from emer.llm.backends import Answer, BackendError, GenerationSettings, Request
+from emer.llm.prompts import ONEHOT_CLASSES
+
+DataDir = str | os.PathLike | None
+#: Wheel-1 inner ring -> MER2023 class.
+WHEEL1_TO_ONEHOT = {
+    "mad": "angry",
+    "disgusted": "angry",
+    "sad": "sad",
+    "happy": "happy",
+    "surprised": "surprise",
+    "scared": "worried",
+}
+SUBTITLE_SENTENCE = {"en": 'The subtitle of the clip reads: "{}"', "zh": "字幕内容为：“{}”。"}
+
+
+def merge_template(description: str, subtitle: str, language: str = "en") -> str:
+    """The offline S2 merge: the description, then the subtitle quoted (unchanged when it is empty)."""
+    description, subtitle = description.strip(), subtitle.strip()
+    if not subtitle:
+        return description
+    joiner = "" if language == "zh" else " "
+    return f"{description}{joiner}{SUBTITLE_SENTENCE.get(language, SUBTITLE_SENTENCE['en']).format(subtitle)}"
+
+
+class OfflineBackend:
+    """Rule-based answers for the four tasks (see the module docstring)."""
+
+    kind = "offline"
+    recorded = False
+    max_concurrency = 1
+    batch_size = 1
+
+    def __init__(
+        self,
+        data_dir: DataDir = None,
+        lexicon: EmotionLexicon | None = None,
+        grouping: str = "wheel",
+        cache_dir: str | os.PathLike | None = None,
+        keep_hedged: bool = True,
+        threshold: float = 0.7,
+    ) -> None:
+        self.data_dir = data_dir
+        self.lexicon = lexicon if lexicon is not None else load_lexicon(data_dir)
+        self.grouping = grouping
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.keep_hedged = keep_hedged
+        self.threshold = threshold
+        hedged = "" if keep_hedged else ",asserted-only"
+        self.model = f"{self.lexicon.identity}{hedged};grouping={grouping}"
+        self._wheel1 = None
+
+    def complete(self, request: Request, settings: GenerationSettings, timeout_s: float) -> Answer:
+        inputs = request.inputs
+        try:
+            if request.task == "extract_ov_labels":
+                text = self._labels(str(inputs["text"]), str(inputs.get("language", "auto")))
+            elif request.task == "merge_clues":
+                text = merge_template(
+                    str(inputs["description"]),
+                    str(inputs.get("subtitle", "")),
+                    str(inputs.get("language", "en")),
+                )
+            elif request.task == "group_synonyms":
+                text = json.dumps(self._groups([str(w) for w in inputs["words"]]), ensure_ascii=False)
+            elif request.task == "map_to_onehot":
+                text = self._onehot(str(inputs["text"]), inputs.get("classes", ONEHOT_CLASSES))
+            else:
+                raise BackendError(f"the offline backend has no rule for task {request.task!r}")
+        except KeyError as exc:
+            raise BackendError(
+                f"task {request.task!r}, sample {request.sample}: input {exc} missing"
+            ) from None
+        return Answer(text, {"rules": self.model})
+
+    def complete_batch(
+        self, requests: Sequence[Request], settings: GenerationSettings, timeout_s: float
+    ) -> list[Answer]:
+        return [self.complete(r, settings, timeout_s) for r in requests]
+
+    def _labels(self, text: str, language: str) -> str:
+        return json.dumps(self.lexicon.extract(text, language, self.keep_hedged), ensure_ascii=False)
+
+    def _groups(self, words: list[str]) -> list[list[str]]:
+        from emer.labels.synonyms import group_words
+
+        return group_words(self.grouping, words, self.data_dir, self.cache_dir, self.threshold)
+
+    def _onehot(self, text: str, classes: Any) -> str:
+        from emer.labels.lexicon import is_chinese
+        from emer.labels.parse import parse_label_list
+        from emer.labels.synonyms import wheel_family
+
+        if self._wheel1 is None:
+            self._wheel1 = wheel_family(self.data_dir)
+        stripped = text.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            labels = parse_label_list(stripped)
+        else:
+            labels = self.lexicon.extract(text, "zh" if is_chinese(text) else "en", self.keep_hedged)
+        votes: dict[str, int] = {}
+        for label in labels:
+            cls = WHEEL1_TO_ONEHOT.get(self._wheel1(label) or "")
+            if cls in classes:
+                votes[cls] = votes.get(cls, 0) + 1
+        if not votes:
+            return "neutral" if "neutral" in classes else str(classes[0])
+        return max(votes, key=lambda c: votes[c])  # dicts keep first-seen order: ties go to the first named

@@ -1,0 +1,207 @@
+"""Running many requests through one backend: cache first, then bounded concurrency (servers) or batches
+(local models), retries with backoff, parsing, and a per-sample outcome for every request.
+
+Outcome statuses: ``ok`` (parsed value), ``malformed`` (the answer could not be parsed; recorded as
+``rejected``, never as a result) and ``failed`` (no answer after the retries; nothing recorded). Answers
+are recorded one by one as they arrive, so an interrupted run resumes where it stopped. In read-write mode a
+recorded rejection is asked again; in replay mode it is reported as malformed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from emer.llm.backends import Answer, Backend, BackendError, GenerationSettings, Request, TransientError
+from emer.llm.cache import CallCache, ReplayMiss, call_key
+from emer.llm.parsing import MalformedAnswer
+
+STATUSES = ("ok", "malformed", "failed")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How calls are made (not part of the cache key): timeouts, retries, concurrency."""
+
+    timeout_s: float = 120.0
+    retries: int = 3
+    backoff_s: float = 2.0
+    max_backoff_s: float = 60.0
+    concurrency: int = 4
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    task: str
+    sample: str
+    status: str
+    value: Any = None
+    answer: str = ""
+    error: str = ""
+    cached: bool = False
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+class LLMRunner:
+    """A backend, a cache and the settings: ``run(requests, parse)`` gives one :class:`Outcome` each."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        cache: CallCache,
+        generation: GenerationSettings | None = None,
+        settings: RunSettings | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.backend = backend
+        self.cache = cache
+        self.generation = generation or GenerationSettings()
+        self.settings = settings or RunSettings()
+        self._sleep = sleep
+        self.calls = 0  # calls made to the backend (not answered from the cache)
+
+    @property
+    def label(self) -> str:
+        return f"{self.backend.kind}:{self.backend.model}"
+
+    def key(self, request: Request) -> str:
+        return call_key(self.backend.kind, self.backend.model, request, self.generation)
+
+    def missing(self, requests: Sequence[Request]) -> list[Request]:
+        """Requests with no recorded answer (always none for a backend whose answers are computed)."""
+        if not (self.backend.recorded and self.cache.reads):
+            return [] if not self.backend.recorded else list(requests)
+        return [r for r in requests if self.cache.get(self.key(r)) is None]
+
+    def run(
+        self, requests: Sequence[Request], parse: Callable[[str], Any] | Sequence[Callable[[str], Any]]
+    ) -> list[Outcome]:
+        """Outcomes in request order. ``parse`` reads an answer (one parser, or one per request).
+
+        Replay mode raises :class:`ReplayMiss` naming the missing calls.
+        """
+        parsers = list(parse) if isinstance(parse, Sequence) else [parse] * len(requests)
+        if len(parsers) != len(requests):
+            raise ValueError(f"{len(parsers)} parsers for {len(requests)} requests")
+        outcomes: list[Outcome | None] = [None] * len(requests)
+        pending: list[int] = []
+        recorded = self.backend.recorded and self.cache.reads
+        missing = []
+        for i, request in enumerate(requests):
+            record = self.cache.get(self.key(request)) if recorded else None
+            if record is not None and (record.status == "ok" or self.cache.mode == "replay"):
+                outcomes[i] = self._parse(request, record.answer, parsers[i], True, dict(record.provenance))
+            elif recorded and self.cache.mode == "replay":
+                missing.append(request)
+            else:
+                pending.append(i)
+        if missing:
+            first = ", ".join(f"{r.task}/{r.sample}" for r in missing[:3])
+            raise ReplayMiss(
+                f"{self.cache.path}: replay-only, but {len(missing)} call(s) of {self.label} are "
+                f"not recorded (first: {first}); run once with cache_mode='read-write' and the model "
+                "available, or choose a backend whose calls are in the cache"
+            )
+        for i, result in self._call(requests, pending):
+            request = requests[i]
+            if isinstance(result, Exception):
+                outcomes[i] = Outcome(request.task, request.sample, "failed", error=str(result))
+                continue
+            outcome = self._parse(request, result.text, parsers[i], False, dict(result.provenance))
+            if self.backend.recorded:
+                self.cache.put(
+                    self.key(request),
+                    request,
+                    self.backend.kind,
+                    self.backend.model,
+                    self.generation,
+                    result.text,
+                    "ok" if outcome.status == "ok" else "rejected",
+                    outcome.error,
+                    result.provenance,
+                )
+            outcomes[i] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def _parse(
+        self, request: Request, text: str, parse: Callable[[str], Any], cached: bool, provenance: dict
+    ) -> Outcome:
+        try:
+            value = parse(text)
+        except MalformedAnswer as exc:
+            return Outcome(
+                request.task, request.sample, "malformed", None, text, str(exc), cached, provenance
+            )
+        return Outcome(request.task, request.sample, "ok", value, text, "", cached, provenance)
+
+    # -- calling the backend ----------------------------------------------------------------------------
+    def _attempt(self, batch: Sequence[Request]) -> list[Answer] | Exception:
+        """One batch with retries; the exception of the last attempt when all fail."""
+        last: Exception | None = None
+        for attempt in range(self.settings.retries + 1):
+            if attempt:
+                self._sleep(min(self.settings.max_backoff_s, self.settings.backoff_s * 2 ** (attempt - 1)))
+            try:
+                self.calls += len(batch)
+                if len(batch) == 1:
+                    return [self.backend.complete(batch[0], self.generation, self.settings.timeout_s)]
+                return self.backend.complete_batch(batch, self.generation, self.settings.timeout_s)
+            except TransientError as exc:
+                last = exc
+            except BackendError as exc:
+                return exc
+        return TransientError(f"gave up after {self.settings.retries + 1} attempts: {last}")
+
+    def _call(self, requests: Sequence[Request], pending: list[int]):
+        """Yield (index, Answer | Exception) as answers arrive."""
+        if not pending:
+            return
+        size = max(1, int(getattr(self.backend, "batch_size", 1)))
+        workers = max(1, min(self.settings.concurrency, int(getattr(self.backend, "max_concurrency", 1))))
+        batches = [pending[i : i + size] for i in range(0, len(pending), size)]
+        done = 0
+        if workers == 1:
+            for batch in batches:
+                yield from self._results(batch, self._attempt([requests[i] for i in batch]))
+                done += len(batch)
+                self._report(done, len(pending))
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            queue = iter(batches)
+            running: dict[Future, list[int]] = {}
+            for batch in queue:
+                running[pool.submit(self._attempt, [requests[i] for i in batch])] = batch
+                if len(running) >= workers * 2:
+                    break
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=lambda f: running[f][0]):
+                    batch = running.pop(future)
+                    yield from self._results(batch, future.result())
+                    done += len(batch)
+                    self._report(done, len(pending))
+                    following = next(queue, None)
+                    if following is not None:
+                        running[pool.submit(self._attempt, [requests[i] for i in following])] = following
+
+    @staticmethod
+    def _results(batch: list[int], result: list[Answer] | Exception):
+        if isinstance(result, Exception):
+            for i in batch:
+                yield i, result
+            return
+        if len(result) != len(batch):
+            error = BackendError(f"backend returned {len(result)} answers for {len(batch)} requests")
+            for i in batch:
+                yield i, error
+            return
+        yield from zip(batch, result, strict=True)
+
+    def _report(self, done: int, total: int) -> None:
+        if self.settings.progress and (done == total or done % 25 == 0):
+            print(f"[emer.llm] {self.label}: {done}/{total} calls", file=sys.stderr, flush=True)

@@ -1,0 +1,84 @@
+"""S0 / S1 / S2 explanations and OV labels through the LLM layer (offline backend: no model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emer.cli import main
+from emer.clues import demo
+from emer.clues.explain import clue_text, explain_records
+from emer.clues.pipeline import read_record
+from emer.llm import make_runner
+
+SUBTITLE = "I am so happy today!"
+
+
+def _record(clip: str, status: str = "ok", subtitle: str | None = SUBTITLE) -> dict:
+    clues = {
+        "en": {
+            "visual": f"Visual clues: {clip} looks clearly happy (0.95).",
+            "acoustic": "Acoustic clues: the pitch is high.",
+            "lexical": f'Lexical clues: the subtitle says "{subtitle}"'
+            if subtitle
+            else "Lexical clues: none.",
+        }
+    }
+    return {
+        "clip": clip,
+        "status": status,
+        "subtitle": subtitle,
+        "clues": clues if status != "unreadable" else {},
+    }
+
+
+@pytest.fixture(scope="module")
+def runner(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    made = make_runner("offline", cache_dir=tmp_path_factory.mktemp("cache"), data_dir=data_dir)
+    yield made
+    made.cache.close()
+
+
+def test_strategies_build_on_each_other(runner) -> None:
+    records = [_record("b"), _record("a", subtitle=None), _record("c", status="unreadable")]
+    table = explain_records(records, runner, ["S0", "S1", "S2"], "en")
+    rows = table.set_index(["clip", "strategy"])
+    assert list(table["clip"]) == ["a", "b", "c"] * 3
+    s0, s1, s2 = (rows.loc[("b", s)] for s in ("S0", "S1", "S2"))
+    assert s0["input"] == clue_text(_record("b"), "en", False) == s0["explanation"]  # offline: a template
+    assert "Lexical clues" in s1["input"] and "Lexical clues" not in s0["input"]
+    assert s2["input"] == s0["explanation"]
+    assert s2["explanation"].startswith(s0["explanation"]) and SUBTITLE in s2["explanation"]
+    assert rows.loc[("a", "S2"), "explanation"] == rows.loc[("a", "S0"), "explanation"]  # no subtitle
+    assert all(
+        rows.loc[("b", s), "status"] == "ok" and "happy" in rows.loc[("b", s), "labels"]
+        for s in ["S0", "S1", "S2"]
+    )
+    assert (rows.loc["c"]["status"] == "skipped").all()
+    with pytest.raises(ValueError, match="strategies"):
+        explain_records(records, runner, ["S3"])
+
+
+def test_cli_explain_writes_records_and_resumes(data_dir: Path, tmp_path: Path, capsys) -> None:
+    media = tmp_path / "media"
+    speech = demo.synthesize_speech(SUBTITLE, "en-us+f2")
+    demo.make_clip(media / "face.mp4", seconds=len(speech) / 16000, audio=speech)
+    (media / "face.txt").write_text(SUBTITLE, encoding="utf-8")
+    (media / "zz.webm").write_bytes(b"not a video")
+    out = tmp_path / "out"
+    args = ["explain", str(media), "--out", str(out), "--strategy", "S0", "S2", "--frames", "3"]
+    args += ["--languages", "en", "--no-progress", "--data-dir", str(data_dir)]
+    assert main(args) == 0
+    assert "4 explanation record(s)" in capsys.readouterr().out
+    record = read_record(out / "explanations" / "S2" / "face.json")
+    assert record["status"] == "ok" and "happy" in record["labels"]
+    assert record["backend"].startswith("offline:") and record["clues"]["visual"].startswith("Visual clues")
+    assert SUBTITLE in record["explanation"] and set(record["timings"]) == {"clues", "llm"}
+    assert read_record(out / "explanations" / "S0" / "zz.json")["status"] == "skipped"
+    summary = (out / "explanations" / "summary.csv").read_text()
+    assert summary.splitlines()[0] == "clip,strategy,status,labels,explanation_chars,cached,seconds"
+
+    stamp = (out / "explanations" / "S2" / "face.json").stat().st_mtime_ns
+    assert main(args) == 0  # everything done: nothing is rewritten
+    assert (out / "explanations" / "S2" / "face.json").stat().st_mtime_ns == stamp
