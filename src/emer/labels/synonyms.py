@@ -182,16 +182,25 @@ def load_wordnet(target: str):
         return WordNetCorpusReader(str(root / "corpora" / "wordnet"), None)
 
 
+ROOT = Path(__file__).resolve().parents[3]
+
+
 def default_cache_dir() -> Path:
     """Where derived resources go unless a notebook says otherwise (``outputs/cache`` of the checkout)."""
-    return Path(__file__).resolve().parents[3] / "outputs" / "cache"
+    return ROOT / "outputs" / "cache"
+
+
+def _derived_dir(cache_dir: str | os.PathLike | None) -> str:
+    """``cache_dir`` as an absolute path (relative paths are taken from the repository root)."""
+    path = Path(cache_dir) if cache_dir else default_cache_dir()
+    return str((path if path.is_absolute() else ROOT / path).resolve())
 
 
 def wordnet_relation(cache_dir: str | os.PathLike | None = None) -> Callable[[str, str], bool]:
     """Same meaning by WordNet: a shared synset, directly or via derivationally related forms."""
     import simplemma
 
-    wn = load_wordnet(str(Path(cache_dir or default_cache_dir()).resolve()))
+    wn = load_wordnet(_derived_dir(cache_dir))
 
     @cache
     def senses(word: str) -> tuple[frozenset, frozenset]:
@@ -215,7 +224,7 @@ def wordnet_relation(cache_dir: str | os.PathLike | None = None) -> Callable[[st
 
 def wordnet_antonyms(cache_dir: str | os.PathLike | None = None) -> Callable[[str, str], bool]:
     """True when WordNet lists the two words (or their derived forms) as antonyms."""
-    wn = load_wordnet(str(Path(cache_dir or default_cache_dir()).resolve()))
+    wn = load_wordnet(_derived_dir(cache_dir))
 
     @cache
     def opposite(word: str) -> frozenset:

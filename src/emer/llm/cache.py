@@ -26,6 +26,7 @@ from typing import Any
 from emer.llm.backends import GenerationSettings, Request
 
 MODES = ("read-write", "replay", "off")
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_VERSION = "1"
 DEFAULT_FILE = "llm-calls.sqlite"
 _SCHEMA = """
@@ -204,12 +205,20 @@ class CallCache:
         self.close()
 
 
+def project_path(path: str | os.PathLike) -> Path:
+    """A parameter path: absolute as given, relative to the repository root otherwise (not to the working
+    directory, which differs between papermill, nbval and a shell)."""
+    path = Path(path)
+    return path if path.is_absolute() else ROOT / path
+
+
 def open_cache(
     cache_dir: str | os.PathLike | None, mode: str = "read-write", name: str = DEFAULT_FILE
 ) -> CallCache:
-    """The call cache ``<cache_dir>/<name>`` in ``mode`` (``cache_dir`` may be None when mode is off)."""
+    """The call cache ``<cache_dir>/<name>`` in ``mode`` (``cache_dir`` may be None when mode is off;
+    a relative ``cache_dir`` is taken from the repository root)."""
     if mode == "off":
         return CallCache(None, "off")
     if cache_dir is None:
         raise ValueError("cache_dir is needed unless cache_mode is 'off'")
-    return CallCache(Path(cache_dir) / name, mode)
+    return CallCache(project_path(cache_dir) / name, mode)
