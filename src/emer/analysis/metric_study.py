@@ -110,3 +110,38 @@ def correlation_strength(table: pd.DataFrame, weak: float = 0.3, strong: float =
             row["CI contains 0"] = int(((part["ci_low"] <= 0) & (part["ci_high"] >= 0)).sum())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def hit_sample_table(
+    outputs: pd.DataFrame, onehot: Mapping[str, str], wheels: Mapping[str, WheelGrouping]
+) -> pd.DataFrame:
+    """Per (system, setting, sample): the one-hot hit averaged over the wheel-level-1 groupings that can
+    map the one-hot label (column ``hit rate``; its mean over samples is a system's hit rate)."""
+    frames = []
+    for (system, setting), part in outputs.groupby(KEYS, sort=True):
+        by_sample = dict(zip(part["sample"], part["labels"], strict=True))
+        hits = pd.concat(
+            [
+                hit_rate_scores(dict(onehot), by_sample, wheels[m]).set_index("sample")["hit"]
+                for m in HIT_RATE_METRICS
+            ],
+            axis=1,
+        )
+        frame = hits.mean(axis=1).rename("hit rate").reset_index()
+        frame.insert(0, "setting", setting)
+        frame.insert(0, "system", system)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def extract_system_labels(runner, outputs: pd.DataFrame) -> pd.DataFrame:
+    """``outputs`` (system, setting, sample, language, description) with OV labels extracted from each
+    description by ``runner`` (an :mod:`emer.llm` runner); failed or malformed extractions give ``[]``."""
+    from emer.llm.tasks import extract_ov_labels, labels_or_empty
+
+    frames = []
+    for _, part in outputs.groupby(KEYS, sort=True):
+        texts = part.assign(text=part["description"])[["sample", "text", "language"]]
+        labels = labels_or_empty(extract_ov_labels(runner, texts))
+        frames.append(part.assign(labels=part["sample"].map(labels)))
+    return pd.concat(frames, ignore_index=True)
