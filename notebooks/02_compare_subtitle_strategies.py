@@ -19,7 +19,9 @@
 # Their open-vocabulary labels are scored against the gold OV labels on the offline emotion-wheel (EW)
 # metric family: M1 (word form), M2 (+ synonym), Wk-Lj (+ wheel k at level j), each an F-score of set
 # precision and recall, and M-avg, the mean of the twelve. Labels that map nowhere are dropped, as the
-# authors do; the loss table says how many each system loses.
+# authors do; the loss table says how many each system loses. Beside the released S2 stands `S2-ours`: each
+# released S0 description merged with its subtitle by the chosen LLM backend, labels extracted by the same
+# backend (offline by default: a template merge and the emotion lexicon; see notebook 03).
 #
 # Outputs: `table_subtitle_strategies`, `table_subtitle_strategy_winners`, `table_ew_label_losses`;
 # `fig_subtitle_strategies`.
@@ -31,22 +33,31 @@ limit = 0
 data_dir = None
 out_dir = "outputs"
 revision = "MER2025"
+backend = "offline"
+llm_cache_dir = "outputs/cache"
 
 # %%
+import pandas as pd
+
+from emer.analysis.ablation import our_s2_outputs
 from emer.analysis.figures import strategy_figure
 from emer.analysis.strategies import loss_summary, strategy_table, strategy_winners, winner_counts
 from emer.analysis.subset import take_samples
 from emer.data import load_gold_ov_labels, load_system_outputs
 from emer.labels.wheel import wheel_groupings
+from emer.llm import make_runner
 from emer.report import save_figure, save_table
 
 run = {
     "notebook": "02_compare_subtitle_strategies",
-    "params": {"profile": profile, "seed": seed, "limit": limit, "revision": revision},
+    "params": {"profile": profile, "seed": seed, "limit": limit, "revision": revision, "backend": backend},
 }
 
 # %%
-outputs = take_samples(load_system_outputs(data_dir), limit)
+runner = make_runner(backend, cache_dir=llm_cache_dir, data_dir=data_dir)
+ours = our_s2_outputs(runner, runner, data_dir, limit=limit)
+runner.cache.close()
+outputs = pd.concat([take_samples(load_system_outputs(data_dir), limit), ours], ignore_index=True)
 gold = take_samples(load_gold_ov_labels(data_dir), limit)
 groupings = wheel_groupings(data_dir, revision=revision)
 
@@ -76,6 +87,8 @@ print(winner_counts(winners).to_string(index=False))
 # The paper's finding (R4) is that subtitles help most when merged in a second step (S2) rather than given
 # to the MLLM directly (S1) or left out (S0); the counts above say for how many models that holds here.
 # S1 is not always better than S0: for some models the subtitle in the prompt lowers the score.
+# `S2-ours` labels come from our extractor, the released ones from the authors' LLM, so `S2-ours` against the
+# released rows mixes two changes; notebook 03 (`table_s2_ours`) compares them with one extractor.
 
 # %% [markdown]
 # ## Labels lost to the mappings

@@ -53,7 +53,7 @@ def description_length_figure(lengths: pd.DataFrame):
     return grid.figure
 
 
-SETTING_COLOURS = {"S0": "#8C8C8C", "S1": "#DD8452", "S2": "#4C72B0", "S2 (ours)": "#55A868"}
+SETTING_COLOURS = {"S0": "#8C8C8C", "S1": "#DD8452", "S2": "#4C72B0", "S2-ours": "#55A868"}
 
 
 def strategy_figure(table: pd.DataFrame, metric: str = "M-avg"):
