@@ -50,15 +50,26 @@ def emotion_sample_table(
     for (system, setting), part in keyed.groupby(KEYS, sort=True):
         by_sample = dict(zip(part["sample"], part["labels"], strict=True))
         plain = set_scores(gold_labels, by_sample, IdentityGrouping()).set_index("sample")
-        columns = {"set acc": plain["accuracy"], "set rec": plain["recall"]}
-        for metric in HIT_RATE_METRICS:
-            hits = hit_rate_scores(dict(onehot), by_sample, wheels[metric]).set_index("sample")
-            columns[f"hit {metric}"] = hits["hit"]
+        columns = {
+            "set acc": plain["accuracy"],
+            "set rec": plain["recall"],
+            **_hits(by_sample, onehot, wheels),
+        }
         frame = pd.DataFrame(columns).reset_index()
         frame.insert(0, "setting", setting)
         frame.insert(0, "system", system)
         extra.append(frame)
     return wide.merge(pd.concat(extra, ignore_index=True), on=[*KEYS, "sample"], how="left", validate="1:1")
+
+
+def _hits(
+    by_sample: Mapping[str, Sequence[str]], onehot: Mapping[str, str], wheels: Mapping[str, WheelGrouping]
+) -> dict[str, pd.Series]:
+    """Per-sample one-hot hits (NaN where skipped) under each wheel-level-1 grouping, by column name."""
+    return {
+        f"hit {m}": hit_rate_scores(dict(onehot), by_sample, wheels[m]).set_index("sample")["hit"]
+        for m in HIT_RATE_METRICS
+    }
 
 
 def ew_sample_f(samples: pd.DataFrame) -> pd.Series:
@@ -120,14 +131,8 @@ def hit_sample_table(
     frames = []
     for (system, setting), part in outputs.groupby(KEYS, sort=True):
         by_sample = dict(zip(part["sample"], part["labels"], strict=True))
-        hits = pd.concat(
-            [
-                hit_rate_scores(dict(onehot), by_sample, wheels[m]).set_index("sample")["hit"]
-                for m in HIT_RATE_METRICS
-            ],
-            axis=1,
-        )
-        frame = hits.mean(axis=1).rename("hit rate").reset_index()
+        hits = pd.DataFrame(_hits(by_sample, onehot, wheels))
+        frame = hits.mean(axis=1).rename("hit rate").rename_axis("sample").reset_index()
         frame.insert(0, "setting", setting)
         frame.insert(0, "system", system)
         frames.append(frame)
