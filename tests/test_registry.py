@@ -49,7 +49,7 @@ def test_unknown_file_is_refused() -> None:
 
 
 def test_user_data_dir_is_verified(data_dir: Path) -> None:
-    assert data_path(GOLD, data_dir) == data_dir / GOLD
+    assert data_path(GOLD, data_dir) == (data_dir / GOLD).resolve()
     assert len(fetch([GOLD, SYNONYM], data_dir=data_dir)) == 2
 
 

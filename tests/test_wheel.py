@@ -21,7 +21,7 @@ from emer.labels.wheel import (
     wheel_level_maps,
 )
 from emer.metrics import set_scores, summarise_set_scores
-from emer.metrics.wheel import EWScorer, ew_scores, ew_table
+from emer.metrics.wheel import EWScorer, ew_intervals, ew_scores, ew_table
 
 # Hand-derived classes of every toy label under each metric (None = dropped).
 W1_CLASSES = {
@@ -177,6 +177,42 @@ def test_multiple_systems_and_losses(toy_groupings) -> None:
     assert losses.loc["B", "dropped"] == ["xyz (1)"]
 
 
+def test_intervals_value_and_draws(toy_groupings) -> None:
+    scorer = EWScorer(GOLD, toy_groupings)
+    frame = pd.DataFrame(
+        {"system": ["A"] * 4 + ["B"] * 4, "sample": list(PRED) * 2, "labels": list(PRED.values()) * 2}
+    )
+    intervals = ew_intervals(scorer.sample_scores(frame), n_boot=200, seed=3)
+    assert len(intervals) == 2 * (len(EW_METRICS) + 1)
+    a = intervals[intervals["system"] == "A"].set_index("metric")
+    # the estimate on all samples is the system score
+    table = ew_table(scorer.system_scores(frame)).set_index("system")
+    for metric in [*EW_METRICS, "M-avg"]:
+        assert a.loc[metric, "value"] == pytest.approx(table.loc["A", metric]), metric
+        assert a.loc[metric, "low"] <= a.loc[metric, "high"]
+    assert a.loc["M1", "value"] == pytest.approx(100 / 6)
+    # the same draws for every set: identical predictions give identical intervals
+    b = intervals[intervals["system"] == "B"].set_index("metric")
+    assert a[["value", "low", "high", "se"]].equals(b[["value", "low", "high", "se"]])
+    # seeded: the same call gives the same table, another seed other draws
+    assert intervals.equals(ew_intervals(scorer.sample_scores(frame), n_boot=200, seed=3))
+    assert not intervals.equals(ew_intervals(scorer.sample_scores(frame), n_boot=200, seed=4))
+
+
+def test_intervals_one_sample_and_errors(toy_groupings) -> None:
+    # one scored sample: every draw is that sample, so the interval collapses onto the value
+    scores = EWScorer({"s": ["happy", "angry"]}, toy_groupings).sample_scores({"s": ["happy"]})
+    m1 = ew_intervals(scores, n_boot=20).set_index("metric").loc["M1"]
+    assert m1["value"] == pytest.approx(100 * 2 * 1 * 0.5 / 1.5)
+    assert m1["low"] == m1["high"] == pytest.approx(m1["value"]) and m1["se"] == pytest.approx(0)
+    with pytest.raises(ValueError, match="n_boot"):
+        ew_intervals(scores, n_boot=0)
+    with pytest.raises(ValueError, match="confidence"):
+        ew_intervals(scores, confidence=1.0)
+    with pytest.raises(KeyError, match="sample_scores"):
+        ew_intervals(scores.drop(columns="skipped"))
+
+
 # ---- the released resources --------------------------------------------------------------------
 
 
@@ -252,3 +288,18 @@ def test_r2_mer2026_revision_explains_qwen_audio(data_dir: Path) -> None:
     deltas = r2_mavg_deltas(reproduce_r2(data_dir, "MER2026 format.csv")).set_index("system")["delta"]
     assert deltas["Qwen-Audio"] == pytest.approx(4.07, abs=0.01)  # 94 of its 445 labels are `fear`
     assert deltas.abs().mean() == pytest.approx(0.905, abs=0.005)
+
+
+def test_r2_intervals_and_label_evidence(data_dir: Path) -> None:
+    from emer.analysis.wheel_reproduction import r2_intervals, r2_label_evidence, reproduce_r2
+
+    intervals = r2_intervals(data_dir, n_boot=200, seed=1).set_index("system")
+    assert len(intervals) == 10
+    assert (intervals["low"] < intervals["ours"]).all() and (intervals["ours"] < intervals["high"]).all()
+    assert intervals.loc["Qwen-Audio", "delta"] == pytest.approx(0.76, abs=0.01)
+    assert intervals["se"].between(1, 3).all()  # about 1.8 points on 332 samples
+    assert intervals["inside"].all()
+    evidence = r2_label_evidence(reproduce_r2(data_dir)).set_index("system")
+    assert evidence.loc["LLaMA-VID", "delta M1"] == pytest.approx(-0.80, abs=0.01)
+    assert evidence.loc["LLaMA-VID", "published std M1"] == pytest.approx(0.04)
+    assert evidence.loc["VideoChat", "abs delta M1 / std"] == pytest.approx(0.17 / 0.005, rel=0.1)

@@ -78,18 +78,20 @@ def strategy_figure(table: pd.DataFrame, metric: str = "M-avg"):
 
 
 def published_vs_ours_figure(mavg: pd.DataFrame):
-    """Scatter of published vs our M-avg per system, with the identity line."""
-    fig, ax = plt.subplots(figsize=(5, 5))
-    lo = float(min(mavg["published"].min(), mavg["ours"].min())) - 1
-    hi = float(max(mavg["published"].max(), mavg["ours"].max())) + 1
-    ax.plot([lo, hi], [lo, hi], color="#999999", linewidth=1, linestyle="--")
-    ax.scatter(mavg["published"], mavg["ours"], color="#4C72B0")
-    for row in mavg.itertuples(index=False):
-        ax.annotate(
-            row.system, (row.published, row.ours), fontsize=8, xytext=(4, -3), textcoords="offset points"
-        )
-    ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="published M-avg (%)", ylabel="ours M-avg (%)")
-    ax.set_title("OV-MER EW table (S2): published vs recomputed")
+    """Published and our M-avg per system, one row each (sorted by the published value); a bar shows our
+    interval where ``mavg`` has ``low``/``high`` columns (see ``r2_intervals``)."""
+    data = mavg.sort_values(["published", "system"]).reset_index(drop=True)
+    y = np.arange(len(data))
+    fig, ax = plt.subplots(figsize=(6, 0.38 * len(data) + 1.4))
+    if "low" in data and "high" in data:
+        ax.hlines(y, data["low"], data["high"], color="#4C72B0", alpha=0.35, linewidth=4, label="interval")
+    ax.scatter(data["ours"], y, color="#4C72B0", zorder=3, label="ours")
+    ax.scatter(
+        data["published"], y, marker="D", facecolor="none", edgecolor="#C44E52", zorder=4, label="published"
+    )
+    ax.set_yticks(y, data["system"])
+    ax.set(xlabel="M-avg (%)", title="OV-MER EW table (S2): published vs recomputed")
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -266,3 +266,55 @@ def ew_scores(
 ) -> pd.DataFrame:
     """One-call EW table (percent): :class:`EWScorer` then :func:`ew_table`."""
     return ew_table(EWScorer(gold, groupings).system_scores(pred, average=average))
+
+
+INTERVAL_COLUMNS = ["metric", "value", "low", "high", "se", "confidence", "n_boot", "n_samples"]
+
+
+def ew_intervals(
+    sample_scores: pd.DataFrame, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
+    """Bootstrap intervals (percent) of each prediction set's 12 EW scores and M-avg, over samples.
+
+    ``sample_scores`` is :meth:`EWScorer.sample_scores` output. Each draw takes the samples with
+    replacement (the same draws for every set, so sets stay comparable) and recomputes the F-score of the
+    mean precision and recall over the drawn samples that the metric scores. ``value`` is the estimate on
+    all samples (equal to :meth:`EWScorer.system_scores`), ``low``/``high`` the percentile interval,
+    ``se`` the standard deviation of the draws; a draw in which a metric scores no sample counts 0 for it.
+    Columns: keys…, :data:`INTERVAL_COLUMNS`.
+    """
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, not {n_boot}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), not {confidence}")
+    missing = [c for c in ("metric", "sample", "accuracy", "recall", "skipped") if c not in sample_scores]
+    if missing:
+        raise KeyError(f"sample_scores lacks columns {missing}; pass EWScorer.sample_scores output")
+    keys = [c for c in KEY_COLUMNS if c in sample_scores]
+    samples = sorted(set(sample_scores["sample"]))
+    metrics = [m for m in EW_METRICS if m in set(sample_scores["metric"])]
+    rng = np.random.default_rng(seed)
+    # row 0 is the full sample; sums run along the draw in a fixed order (no BLAS), so tables are
+    # byte-stable across machines
+    index = np.vstack([np.arange(len(samples)), rng.integers(0, len(samples), size=(n_boot, len(samples)))])
+    tail = (1 - confidence) / 2
+    groups = sample_scores.groupby(keys, sort=True) if keys else [((), sample_scores)]
+    rows = []
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        wide = part.pivot(index="sample", columns="metric", values=["accuracy", "recall", "skipped"])
+        wide = wide.reindex(index=samples, columns=metrics, level=1)
+        if wide[("skipped", metrics[0])].isna().any():
+            raise ValueError(f"prediction set {key} does not cover every sample; score all sets on one gold")
+        scored = ~wide["skipped"].to_numpy(bool)
+        counts = scored[index].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            accuracy = np.where(scored, wide["accuracy"].to_numpy(float), 0.0)[index].sum(axis=1) / counts
+            recall = np.where(scored, wide["recall"].to_numpy(float), 0.0)[index].sum(axis=1) / counts
+        f1 = 100 * _f1(np.nan_to_num(accuracy), np.nan_to_num(recall))
+        f1 = np.column_stack([f1, f1.mean(axis=1)])
+        for j, metric in enumerate([*metrics, "M-avg"]):
+            low, high = np.quantile(f1[1:, j], [tail, 1 - tail])
+            se = float(f1[1:, j].std(ddof=1)) if n_boot > 1 else float("nan")
+            rows.append([*key, metric, f1[0, j], low, high, se, confidence, n_boot, len(samples)])
+    return pd.DataFrame(rows, columns=[*keys, *INTERVAL_COLUMNS])
