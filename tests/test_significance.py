@@ -168,7 +168,7 @@ def test_paired_comparisons_on_released_systems(released):
     assert table["p_holm"].tolist() == adjusted.tolist() and table["significant"].tolist() == reject.tolist()
     assert (table["p_holm"] >= table["p_randomization"]).all()
     assert ((table["low"] <= table["delta"]) & (table["delta"] <= table["high"])).all()
-    default = paired_comparisons(systems, statistic, n_draws=20)
+    default = paired_comparisons(systems, statistic, n_draws=900)
     assert len(default) == 45 and (default["system_a"] < default["system_b"]).all()
 
 
@@ -217,9 +217,76 @@ def test_errors_are_clear():
         paired_comparisons({"a": xa, "b": xb}, statistic, [("a", "a")])
     with pytest.raises(ValueError, match="twice"):
         paired_comparisons({"a": xa, "b": xb}, statistic, [("a", "b"), ("b", "a")])
+    with pytest.raises(ValueError, match=r"can never be significant.*n_draws >= 60"):
+        paired_comparisons({"a": xa, "b": xb, "c": xa + xb}, statistic, n_draws=50)
+    assert len(paired_comparisons({"a": xa, "b": xb, "c": xa + xb}, statistic, n_draws=60)) == 3
     with pytest.raises(ValueError, match="index must"):
         paired_bootstrap(xa, xb, statistic, index=np.zeros((3, 5), dtype=int))
     with pytest.raises(ValueError, match="score no sample"):
         ew_components(np.full((3, 2), np.nan), np.full((3, 2), np.nan))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         holm([0.2, np.nan])
+
+
+# ---------------------------------------------------------------- leaderboard figure
+
+
+def leaderboard_toy(n: int) -> pd.DataFrame:
+    value = np.linspace(20, 50, n)
+    return pd.DataFrame(
+        {
+            "system": [f"system {i:02d}" for i in range(n)],
+            "value": value,
+            "low": value - 3,
+            "high": value + 3,
+            "submitted": np.arange(n) == n // 2,
+            "tied_with_best": value >= value.max() - 5,
+        }
+    ).sample(frac=1, random_state=0)
+
+
+@pytest.mark.parametrize("n", [1, 7, 40])
+def test_leaderboard_figure(tmp_path, n):
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_hex
+
+    from emer.analysis.leaderboard import SUBMITTED_COLOUR, leaderboard_figure
+    from emer.report import save_figure
+
+    table = leaderboard_toy(n)
+    fig = leaderboard_figure(table, "M-avg (%)")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == table.sort_values("value")["system"].tolist()  # bottom to top: best at the top
+    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert bold == table.loc[table["submitted"], "system"].tolist()
+    assert all(
+        to_hex(t.get_color()) == SUBMITTED_COLOUR.lower()
+        for t in ax.get_yticklabels()
+        if t.get_text() in bold
+    )
+    points = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    hollow = [c for c in points if (c.get_facecolors()[:, :3] == 1).all()]
+    assert sum(c.get_offsets().shape[0] for c in hollow) == int(table["tied_with_best"].sum())
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "difference from the top system not significant" in legend
+    assert ax.get_xlabel() == "M-avg (%)"
+    first = save_figure(fig, "leaderboard", tmp_path / "a").read_bytes()
+    assert (
+        first
+        == save_figure(leaderboard_figure(table, "M-avg (%)"), "leaderboard", tmp_path / "b").read_bytes()
+    )
+
+
+def test_leaderboard_figure_refuses_bad_tables():
+    from emer.analysis.leaderboard import leaderboard_figure
+
+    table = leaderboard_toy(3)
+    with pytest.raises(KeyError, match="tied_with_best"):
+        leaderboard_figure(table.drop(columns="tied_with_best"))
+    with pytest.raises(ValueError, match="no rows"):
+        leaderboard_figure(table.iloc[:0])
+    with pytest.raises(ValueError, match="twice"):
+        leaderboard_figure(pd.concat([table, table.iloc[:1]]))
+    with pytest.raises(ValueError, match="system 01"):
+        leaderboard_figure(table.assign(low=np.where(table["system"] == "system 01", np.nan, table["low"])))

@@ -503,7 +503,9 @@ def paired_comparisons(
     and :func:`approximate_randomization` called with the same seed). Holm is applied to the randomization
     p-values (``p_holm``; ``significant`` = Holm-adjusted p <= alpha): the randomization test assumes only
     exchangeability of the two systems' outputs under the null, while the bootstrap p rests on the shifted
-    resampling distribution approximating the null one. Rows sorted by (system_a, system_b); columns
+    resampling distribution approximating the null one. As the smallest randomization p is
+    ``1 / (n_draws + 1)``, a family of m pairs needs ``n_draws + 1 >= m / alpha`` for any verdict to be
+    possible; fewer draws raise ValueError. Rows sorted by (system_a, system_b); columns
     :data:`COMPARISON_COLUMNS`.
     """
     _check_draws(n_draws, confidence)
@@ -515,6 +517,14 @@ def paired_comparisons(
     pairs = _check_pairs(pairs, list(checked))
     if not pairs:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    if len(pairs) / (n_draws + 1) > alpha:
+        # the smallest randomization p is 1 / (n_draws + 1) and Holm multiplies the smallest by m
+        raise ValueError(
+            f"{len(pairs)} pairs with {n_draws} draws can never be significant at alpha={alpha}: the "
+            f"smallest randomization p is 1/{n_draws + 1} and Holm multiplies it by {len(pairs)}; "
+            f"use n_draws >= {int(np.ceil(round(len(pairs) / alpha, 9)))} (10x that for a stable verdict) or "
+            "fewer pairs"
+        )
     n_samples = next(iter(checked.values())).shape[0]
     counts = _counts(bootstrap_index(n_samples, n_draws, seed), n_samples)
     weights = swap_masks(n_samples, n_draws, seed).astype(float)
