@@ -109,6 +109,25 @@ def test_randomization_matches_brute_force_reference():
     assert 0 < perm.p_value < 1
 
 
+def test_shift_p_is_calibrated_where_sacrebleu_rule_is_not():
+    """Two exchangeable systems (no true difference): a 5%-level test should reject about 5% of the time.
+    The shifted signed differences and the randomization test do; sacrebleu's folded rule rejects more."""
+    rng = np.random.default_rng(1)
+    rejected = {"shift": 0, "sacrebleu": 0, "randomization": 0}
+    reps = 300
+    for rep in range(reps):
+        common = rng.normal(size=100)
+        xa, statistic = mean_components(common + rng.normal(size=100))
+        xb, _ = mean_components(common + rng.normal(size=100))
+        boot = paired_bootstrap(xa, xb, statistic, n_draws=400, seed=rep)
+        rejected["shift"] += boot.p_value < 0.05
+        rejected["sacrebleu"] += bootstrap_p_value(boot.deltas, boot.delta, "sacrebleu") < 0.05
+        rejected["randomization"] += approximate_randomization(xa, xb, statistic, 400, rep).p_value < 0.05
+    rate = {k: v / reps for k, v in rejected.items()}
+    assert 0.02 <= rate["shift"] <= 0.08 and 0.02 <= rate["randomization"] <= 0.08, rate
+    assert rate["sacrebleu"] >= 0.09, rate
+
+
 def test_holm_textbook_example():
     adjusted, reject = holm([0.01, 0.04, 0.03, 0.005], alpha=0.05)
     np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
@@ -164,6 +183,10 @@ def test_paired_comparisons_on_released_systems(released):
     perm = approximate_randomization(systems[row.system_a], systems[row.system_b], statistic, 200, seed=1)
     assert (row.delta, row.low, row.high, row.p_bootstrap) == (boot.delta, boot.low, boot.high, boot.p_value)
     assert row.p_randomization == perm.p_value
+    more = paired_comparisons(systems, statistic, pairs, n_draws=200, seed=1, n_permutations=2000)
+    perm = approximate_randomization(systems[row.system_a], systems[row.system_b], statistic, 2000, seed=1)
+    assert more.iloc[2].p_randomization == perm.p_value
+    pd.testing.assert_frame_equal(more.iloc[:, :8], table.iloc[:, :8])
     adjusted, reject = holm(table["p_randomization"].to_numpy())
     assert table["p_holm"].tolist() == adjusted.tolist() and table["significant"].tolist() == reject.tolist()
     assert (table["p_holm"] >= table["p_randomization"]).all()
@@ -211,15 +234,21 @@ def test_errors_are_clear():
         mean_components(np.array([0.5, np.nan]), np.array([True, True]))
     with pytest.raises(ValueError, match="shape"):
         paired_bootstrap(xa, xb, lambda sums: sums)
+    with pytest.raises(ValueError, match=r"system 'a' is NaN or infinite in \d+ of 300 draws"):
+        paired_bootstrap(
+            xa, xb, lambda sums: np.where(sums[..., 1] > xa[:, 1].sum() + 1, np.nan, 0.5), n_draws=300
+        )
     with pytest.raises(KeyError, match="unknown system"):
         paired_comparisons({"a": xa, "b": xb}, statistic, [("a", "z")])
     with pytest.raises(ValueError, match="itself"):
         paired_comparisons({"a": xa, "b": xb}, statistic, [("a", "a")])
     with pytest.raises(ValueError, match="twice"):
         paired_comparisons({"a": xa, "b": xb}, statistic, [("a", "b"), ("b", "a")])
-    with pytest.raises(ValueError, match=r"can never be significant.*n_draws >= 60"):
-        paired_comparisons({"a": xa, "b": xb, "c": xa + xb}, statistic, n_draws=50)
-    assert len(paired_comparisons({"a": xa, "b": xb, "c": xa + xb}, statistic, n_draws=60)) == 3
+    three = {"a": xa, "b": xb, "c": xa + xb}
+    with pytest.raises(ValueError, match=r"can never be significant.*n_permutations >= 60"):
+        paired_comparisons(three, statistic, n_draws=50)
+    assert len(paired_comparisons(three, statistic, n_draws=60)) == 3
+    assert len(paired_comparisons(three, statistic, n_draws=10, n_permutations=60)) == 3
     with pytest.raises(ValueError, match="index must"):
         paired_bootstrap(xa, xb, statistic, index=np.zeros((3, 5), dtype=int))
     with pytest.raises(ValueError, match="score no sample"):

@@ -18,8 +18,10 @@ which rows are summed, so a draw costs one sum, never a rescoring.
 The bootstrap p-value follows sacrebleu (``sacrebleu.significance``): the null distribution is the
 resampled differences shifted to mean 0 and ``p = (c + 1) / (n_draws + 1)``. Two details differ, on
 purpose. sacrebleu shifts the *absolute* resampled differences (``|d*| - mean |d*|``), which folds the
-distribution and makes the test one-sided in effect; here the signed differences are shifted and their
-absolute value compared (``|d* - mean d*| >= |d_obs|``), a two-sided test. And sacrebleu counts only
+distribution: it acts as a one-sided test for large differences and rejects a true "no difference" too
+often (about 12% of the time at the 5% level for two exchangeable systems; see the calibration test in
+``tests/test_significance.py``); here the signed differences are shifted and their absolute value
+compared (``|d* - mean d*| >= |d_obs|``), a two-sided test (about 5%). And sacrebleu counts only
 strict exceedances (``>``), so a system compared with itself gets ``p = 1 / (n_draws + 1)`` there; here
 ties count as "at least as extreme" (``>=``, as Riezler & Maxwell define it), so identical systems get
 ``p = 1`` in both tests. ``p_method="sacrebleu"`` reproduces sacrebleu's bootstrap rule exactly.
@@ -27,8 +29,8 @@ ties count as "at least as extreme" (``>=``, as Riezler & Maxwell define it), so
 Determinism: draws come from ``numpy.random.default_rng`` seeded with ``seed`` (the bootstrap index
 matrix is the one :func:`emer.metrics.wheel.ew_intervals` draws for the same seed; the randomization masks
 come from an independent child stream of the same seed), and draw sums are computed with ``np.einsum``
-(numpy's own loops, no BLAS), so results are identical floats for the same inputs and seed on one
-machine, whatever the number of threads.
+(numpy's own loops in a fixed order, no BLAS), so results are identical floats for the same inputs and
+seed on one machine, whatever the number of threads.
 """
 
 from __future__ import annotations
@@ -292,6 +294,12 @@ def _evaluate(statistic: Statistic, sums: np.ndarray, name: str) -> np.ndarray:
         )
     if sums.ndim == 1 and not np.isfinite(values):
         raise ValueError(f"statistic of system {name!r} is {values} on all samples; it cannot be compared")
+    bad = np.count_nonzero(~np.isfinite(values))
+    if bad:
+        raise ValueError(
+            f"statistic of system {name!r} is NaN or infinite in {bad} of {values.size} draws; define it for "
+            "draws that lack scored samples (the component helpers count 0 there)"
+        )
     return values
 
 
@@ -443,11 +451,16 @@ def _randomization_result(
     weights: np.ndarray,
     statistic: Statistic,
 ) -> RandomizationResult:
-    moved = _weighted_sums(weights, diff)  # what the swapped rows move from b to a
+    # what the swapped rows move from b to a; components where the systems agree move nothing
+    cols = np.flatnonzero(diff.any(axis=0))
+    n_draws = len(weights)
+    moved = np.zeros((n_draws, diff.shape[1]))
+    if len(cols):
+        moved[:, cols] = _weighted_sums(weights, diff[:, cols])
     d_perm = _evaluate(statistic, sum_a + moved, "a") - _evaluate(statistic, sum_b - moved, "b")
     delta = value_a - value_b
     count = int(np.count_nonzero(np.abs(d_perm) >= abs(delta)))
-    return RandomizationResult(value_a, value_b, delta, (count + 1) / (len(weights) + 1), len(weights))
+    return RandomizationResult(value_a, value_b, delta, (count + 1) / (n_draws + 1), n_draws)
 
 
 def holm(pvalues: Sequence[float] | np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -494,6 +507,7 @@ def paired_comparisons(
     confidence: float = 0.95,
     alpha: float = 0.05,
     p_method: str = "shift",
+    n_permutations: int | None = None,
 ) -> pd.DataFrame:
     """Paired bootstrap and approximate randomization for each pair, with Holm over the family of pairs.
 
@@ -503,12 +517,16 @@ def paired_comparisons(
     and :func:`approximate_randomization` called with the same seed). Holm is applied to the randomization
     p-values (``p_holm``; ``significant`` = Holm-adjusted p <= alpha): the randomization test assumes only
     exchangeability of the two systems' outputs under the null, while the bootstrap p rests on the shifted
-    resampling distribution approximating the null one. As the smallest randomization p is
-    ``1 / (n_draws + 1)``, a family of m pairs needs ``n_draws + 1 >= m / alpha`` for any verdict to be
-    possible; fewer draws raise ValueError. Rows sorted by (system_a, system_b); columns
+    resampling distribution approximating the null one. ``n_permutations`` (default ``n_draws``) sets the
+    randomization draws apart from the bootstrap ones: the smallest randomization p is
+    ``1 / (n_permutations + 1)``, so a family of m pairs needs ``n_permutations + 1 >= m / alpha`` for any
+    verdict to be possible (fewer raise ValueError), and about 10 times that for verdicts not limited by
+    that floor (sacrebleu's randomization default is 10,000). Rows sorted by (system_a, system_b); columns
     :data:`COMPARISON_COLUMNS`.
     """
     _check_draws(n_draws, confidence)
+    n_permutations = n_draws if n_permutations is None else n_permutations
+    _check_draws(n_permutations)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), not {alpha}")
     if p_method not in P_METHODS:
@@ -517,17 +535,17 @@ def paired_comparisons(
     pairs = _check_pairs(pairs, list(checked))
     if not pairs:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    if len(pairs) / (n_draws + 1) > alpha:
+    if len(pairs) / (n_permutations + 1) > alpha:
         # the smallest randomization p is 1 / (n_draws + 1) and Holm multiplies the smallest by m
         raise ValueError(
-            f"{len(pairs)} pairs with {n_draws} draws can never be significant at alpha={alpha}: the "
-            f"smallest randomization p is 1/{n_draws + 1} and Holm multiplies it by {len(pairs)}; "
-            f"use n_draws >= {int(np.ceil(round(len(pairs) / alpha, 9)))} (10x that for a stable verdict) or "
-            "fewer pairs"
+            f"{len(pairs)} pairs with {n_permutations} permutations can never be significant at "
+            f"alpha={alpha}: the smallest randomization p is 1/{n_permutations + 1} and Holm multiplies "
+            f"it by {len(pairs)}; use n_permutations >= {int(np.ceil(round(len(pairs) / alpha, 9)))} "
+            "(10x that for verdicts not limited by this floor) or fewer pairs"
         )
     n_samples = next(iter(checked.values())).shape[0]
     counts = _counts(bootstrap_index(n_samples, n_draws, seed), n_samples)
-    weights = swap_masks(n_samples, n_draws, seed).astype(float)
+    weights = swap_masks(n_samples, n_permutations, seed).astype(float)
     used = sorted({n for p in pairs for n in p})
     sums = {n: checked[n].sum(axis=0) for n in used}
     values = {n: float(_evaluate(statistic, sums[n], n)) for n in used}
