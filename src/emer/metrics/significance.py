@@ -375,6 +375,8 @@ def paired_bootstrap(
     interval of the resampled differences; the p-value is :func:`bootstrap_p_value`.
     """
     _check_draws(n_draws, confidence)
+    if p_method not in P_METHODS:
+        raise ValueError(f"p_method must be one of {P_METHODS}, not {p_method!r}")
     systems = _check_systems({"a": xa, "b": xb})
     xa, xb = systems["a"], systems["b"]
     n_samples = xa.shape[0]
