@@ -41,12 +41,19 @@ class GenerationSettings:
     temperature: float = 0.0
     max_tokens: int = 256
     seed: int = 0
+    top_p: float | None = None  # None: the server's / model's default
+    repetition_penalty: float | None = None  # None: none (vLLM and transformers read it; 1.0 = off)
 
     def key(self) -> dict[str, Any]:
-        """The cache-key part; greedy decoding (temperature 0) ignores the seed, so it is left out."""
+        """The cache-key part; greedy decoding (temperature 0) ignores the seed, so it is left out, and
+        unset options are left out (so keys made before they existed stay valid)."""
         key: dict[str, Any] = {"temperature": float(self.temperature), "max_tokens": int(self.max_tokens)}
         if self.temperature > 0:
             key["seed"] = int(self.seed)
+        if self.top_p is not None:
+            key["top_p"] = float(self.top_p)
+        if self.repetition_penalty is not None:
+            key["repetition_penalty"] = float(self.repetition_penalty)
         return key
 
 
@@ -134,6 +141,7 @@ class OpenAIBackend:
                 temperature=settings.temperature,
                 max_tokens=settings.max_tokens,
                 seed=settings.seed,
+                **_sampling_options(settings),
             )
         except (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError) as exc:
             raise TransientError(f"{type(exc).__name__}: {exc}") from None
@@ -167,6 +175,16 @@ class OpenAIBackend:
         self, requests: Sequence[Request], settings: GenerationSettings, timeout_s: float
     ) -> list[Answer]:
         return [self.complete(r, settings, timeout_s) for r in requests]
+
+
+def _sampling_options(settings: GenerationSettings) -> dict[str, Any]:
+    """``top_p`` and (through ``extra_body``, as vLLM reads it) ``repetition_penalty`` when they are set."""
+    options: dict[str, Any] = {}
+    if settings.top_p is not None:
+        options["top_p"] = float(settings.top_p)
+    if settings.repetition_penalty is not None:
+        options["extra_body"] = {"repetition_penalty": float(settings.repetition_penalty)}
+    return options
 
 
 # --- local transformers models ----------------------------------------------------------------------------
@@ -270,7 +288,11 @@ class TransformersBackend:
         options: dict[str, Any] = {"max_new_tokens": int(settings.max_tokens), "do_sample": sample}
         if sample:
             options["temperature"] = float(settings.temperature)
+            if settings.top_p is not None:
+                options["top_p"] = float(settings.top_p)
             torch.manual_seed(int(settings.seed))
+        if settings.repetition_penalty is not None:
+            options["repetition_penalty"] = float(settings.repetition_penalty)
         else:
             options.update(temperature=None, top_p=None, top_k=None)
         started = time.monotonic()

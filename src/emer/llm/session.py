@@ -18,6 +18,8 @@ def make_runner(
     temperature: float = 0.0,
     max_tokens: int = 256,
     seed: int = 0,
+    top_p: float | None = None,
+    repetition_penalty: float | None = None,
     timeout_s: float = 120.0,
     retries: int = 3,
     concurrency: int = 4,
@@ -40,6 +42,6 @@ def make_runner(
     return LLMRunner(
         chosen,
         open_cache(cache_dir, cache_mode),
-        GenerationSettings(temperature, max_tokens, seed),
+        GenerationSettings(temperature, max_tokens, seed, top_p, repetition_penalty),
         RunSettings(timeout_s, retries, concurrency=concurrency, progress=progress),
     )

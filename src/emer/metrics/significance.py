@@ -147,7 +147,8 @@ def ew_components(
 
     def statistic(sums: np.ndarray) -> np.ndarray:
         f = per_metric(np.asarray(sums, dtype=float))
-        return scale * (f.mean(axis=-1) if metric is None else f[..., metric])
+        f = scale * f  # scaled before the mean, in the order ew_table takes it (same floats)
+        return f.mean(axis=-1) if metric is None else f[..., metric]
 
     return x, statistic
 
@@ -573,8 +574,31 @@ def bootstrap_interval(
 
     Same draws as :func:`paired_bootstrap` and :func:`emer.metrics.wheel.ew_intervals` for the same seed.
     """
+    return bootstrap_intervals([(x, statistic)], n_draws, seed, confidence)[0]
+
+
+def bootstrap_intervals(
+    items: Sequence[tuple[np.ndarray, Statistic]],
+    n_draws: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> list[tuple[float, float, float]]:
+    """:func:`bootstrap_interval` of many (components, statistic) pairs over the same samples, with one
+    draw matrix; the resampled sums of a components array are computed once however many statistics
+    read it (pass the same array object to share them)."""
     _check_draws(n_draws, confidence)
-    x = _as_matrix(x, "x")
-    counts = _counts(bootstrap_index(x.shape[0], n_draws, seed), x.shape[0])
-    low, high = _interval(_evaluate(statistic, _weighted_sums(counts, x), "x"), confidence)
-    return float(_evaluate(statistic, x.sum(axis=0), "x")), low, high
+    if not items:
+        return []
+    n_samples = np.shape(items[0][0])[0]
+    counts = _counts(bootstrap_index(n_samples, n_draws, seed), n_samples)
+    resampled: dict[int, np.ndarray] = {}
+    out = []
+    for x, statistic in items:
+        matrix = _as_matrix(x, "x")
+        if matrix.shape[0] != n_samples:
+            raise ValueError(f"components have {matrix.shape[0]} rows, the first ones {n_samples}")
+        if id(x) not in resampled:
+            resampled[id(x)] = _weighted_sums(counts, matrix)
+        low, high = _interval(_evaluate(statistic, resampled[id(x)], "x"), confidence)
+        out.append((float(_evaluate(statistic, matrix.sum(axis=0), "x")), low, high))
+    return out

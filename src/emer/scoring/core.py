@@ -1,0 +1,378 @@
+"""``emer score``: one or more systems' predictions in, the field's scores with intervals, paired tests
+against the released baselines and a leaderboard out (see :func:`score`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from emer import __version__
+from emer.labels.wheel import label_losses, wheel_groupings
+from emer.metrics.hitrate import HIT_RATE_METRICS
+from emer.metrics.wheel import EWScorer
+from emer.scoring import families as F
+from emer.scoring.datasets import Dataset, load_dataset
+from emer.scoring.extraction import Extractor, extract_labels
+from emer.scoring.inputs import PredictionError
+from emer.scoring.scorecard import Scorecard, SystemResult
+from emer.scoring.systems import Submission, align, collect_submissions, english_label_lists
+
+MATCHING_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider", "similarity")
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Every choice behind a scorecard (all of them enter its signature)."""
+
+    dataset: str = "ovmerd"
+    metrics: tuple[str, ...] | None = None  # None: every family the dataset's gold and the inputs allow
+    language: str = "en"  # gold descriptions for the matching metrics
+    revision: str = "MER2025"
+    choices: F.Choices = field(default_factory=F.Choices)
+    rank_by: str | None = None  # None: M-avg where there are OV labels, else the hit rate
+    n_boot: int = 1000
+    seed: int = 0
+    confidence: float = 0.95
+    alpha: float = 0.05
+    allow_missing: bool = False
+    baselines: bool = True
+    checkpoints: bool = False
+    extractor: Extractor = field(default_factory=Extractor)
+    matching_cache_dir: str | os.PathLike | None = None
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.metrics or ()) - set(F.FAMILIES))
+        if unknown:
+            raise ValueError(f"unknown metric families {unknown}; choose from {', '.join(F.FAMILIES)}")
+        if self.language not in ("en", "zh"):
+            raise ValueError(f"language must be 'en' or 'zh', not {self.language!r}")
+        if self.n_boot < 1:
+            raise ValueError(f"n_boot must be at least 1, not {self.n_boot}")
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence must be in (0, 1), not {self.confidence}")
+
+
+def score(
+    predictions: str | os.PathLike | Sequence[str | os.PathLike],
+    dataset: str = "ovmerd",
+    out_dir: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike | None = None,
+    **options,
+) -> Scorecard:
+    """Score the systems in ``predictions`` (files, folders, ``NAME=PATH``, ``data:PATH``) on ``dataset``.
+
+    ``options`` are the fields of :class:`ScoreOptions` (``extractor=Extractor(...)``, ``choices=...``).
+    With ``out_dir`` the scorecard files are written there (:meth:`Scorecard.save`).
+    """
+    specs = (
+        [str(predictions)] if isinstance(predictions, str | os.PathLike) else [str(p) for p in predictions]
+    )
+    opts = ScoreOptions(dataset=dataset, **options)
+    card = Scoring(opts, data_dir).run(specs)
+    if out_dir is not None:
+        card.save(out_dir)
+    return card
+
+
+class Scoring:
+    """One scoring run: the dataset, its mappings, the extractor; :meth:`run` gives the scorecard."""
+
+    def __init__(
+        self, options: ScoreOptions, data_dir: str | os.PathLike | None = None, dataset: Dataset | None = None
+    ) -> None:
+        self.options = options
+        self.data_dir = data_dir
+        self.dataset: Dataset = dataset or load_dataset(
+            options.dataset, data_dir, baselines=options.baselines
+        )
+        self.groupings = wheel_groupings(data_dir, revision=options.revision)
+        self.families = self._families()
+        self.rank_by = options.rank_by or ("M-avg" if "ew" in self.families else "hit rate")
+        self.scorer = EWScorer(self.dataset.ov_gold, self.groupings) if self.dataset.ov_gold else None
+        self._runners: dict[int, object] = {}
+        self.extraction_label = ""
+        self._encoder = None
+
+    # -- setup --------------------------------------------------------------------------------------------
+    def _families(self) -> tuple[str, ...]:
+        d, asked = self.dataset, self.options.metrics
+        available = {
+            "ew": bool(d.ov_gold),
+            "sets": bool(d.ov_gold),
+            "hitrate": bool(d.onehot),
+            "matching": self.options.language in d.descriptions,
+        }
+        if asked is None:
+            return tuple(f for f in F.FAMILIES if available[f])
+        lacking = [f for f in asked if not available[f]]
+        if lacking:
+            what = {
+                "ew": "OV labels",
+                "sets": "OV labels",
+                "hitrate": "a one-hot label",
+                "matching": f"{self.options.language} descriptions",
+            }
+            raise ValueError(
+                f"dataset {d.name!r} has no gold for {lacking[0]!r} (it needs {what[lacking[0]]}); "
+                f"families available here: {', '.join(f for f in F.FAMILIES if available[f])}"
+            )
+        return tuple(f for f in F.FAMILIES if f in asked)
+
+    def _runner(self, run: int):
+        if run not in self._runners:
+            self._runners[run] = self.options.extractor.runner(run, self.data_dir)
+            if not self.extraction_label:
+                self.extraction_label = self.options.extractor.describe(self._runners[run])
+        return self._runners[run]
+
+    def close(self) -> None:
+        for runner in self._runners.values():
+            runner.cache.close()
+
+    # -- the run ------------------------------------------------------------------------------------------
+    def run(self, specs: list[str]) -> Scorecard:
+        submissions = collect_submissions(specs, self.data_dir, self.options.checkpoints)
+        if self.options.metrics is None and not any(
+            p.has_descriptions for s in submissions for p in s.checkpoints
+        ):
+            self.families = tuple(f for f in self.families if f != "matching")  # nothing to match
+        for submission in submissions:
+            for prediction in submission.checkpoints:
+                submission.missing[prediction.system] = align(
+                    prediction, self.dataset, self.options.allow_missing, self.data_dir
+                )
+        try:
+            results = [r for s in submissions for r in self._score_submission(s)]
+            results += self._score_baselines()
+        finally:
+            self.close()
+        self._intervals(results)
+        return Scorecard.build(self, results, submissions)
+
+    def _score_submission(self, submission: Submission) -> list[SystemResult]:
+        out = []
+        for i, prediction in enumerate(submission.checkpoints):
+            is_checkpoint = len(submission.checkpoints) > 1
+            name = f"{submission.name}@{prediction.system}" if is_checkpoint else submission.name
+            descriptions = (
+                dict(zip(prediction.frame["sample"], prediction.frame["description"], strict=True))
+                if prediction.has_descriptions
+                else None
+            )
+            result = SystemResult(
+                name=name,
+                kind="submitted",
+                source=prediction.path,
+                format=prediction.format,
+                warnings=list(prediction.warnings),
+                n_missing=submission.missing[prediction.system],
+                n_unparsed=int(prediction.frame["labels"].isna().sum()) if prediction.has_labels else 0,
+                checkpoint_of=submission.name if is_checkpoint else "",
+                is_final=i == len(submission.checkpoints) - 1,
+            )
+            if prediction.has_labels:
+                result.label_source = "given"
+                runs = [english_label_lists(prediction)]
+            else:
+                result.label_source = "extracted"
+                runs = self._extract(descriptions, result)
+            self._fill(result, runs, descriptions)
+            out.append(result)
+        return out
+
+    def _extract(self, descriptions: dict[str, str], result: SystemResult) -> list[dict[str, list[str]]]:
+        language = "zh" if self.options.language == "zh" and self.dataset.name == "emer-v1" else None
+        runs = []
+        for run in range(self.options.extractor.runs):
+            print(
+                f"[emer score] extracting labels of {result.name} (run {run + 1})",
+                file=sys.stderr,
+                flush=True,
+            )
+            labels, counts = extract_labels(self._runner(run), descriptions, language)
+            for status, n in counts.items():
+                result.extraction[status] = result.extraction.get(status, 0) + n
+            runs.append(labels)
+        return runs
+
+    def _score_baselines(self) -> list[SystemResult]:
+        base = self.dataset.baselines
+        if base is None:
+            return []
+        out = []
+        for (system, setting), part in base.groupby(["system", "setting"], sort=True):
+            name = f"{system} {setting}" if setting in ("S0", "S1", "S2") else system
+            descriptions = dict(zip(part["sample"], part["description"], strict=True))
+            result = SystemResult(name=name, kind="baseline", source="released", format="released")
+            if "labels" in part:
+                result.label_source = "released"
+                runs = [dict(zip(part["sample"], part["labels"], strict=True))]
+            else:
+                result.label_source = "extracted"
+                runs = self._extract(descriptions, result)[:1]
+            wanted = self.rank_by in MATCHING_METRICS
+            self._fill(result, runs, descriptions if wanted else None, baseline=True)
+            out.append(result)
+        return out
+
+    # -- metrics ------------------------------------------------------------------------------------------
+    def _fill(
+        self,
+        result: SystemResult,
+        runs: list[dict[str, list[str]]],
+        descriptions: dict[str, str] | None,
+        baseline: bool = False,
+    ) -> None:
+        """Every family's metrics of ``result`` for each run of labels (run 0 keeps the components)."""
+        for r, labels in enumerate(runs):
+            metrics, tables = self._label_metrics(labels, detail=not baseline and r == 0)
+            if r == 0:
+                result.metrics = {m.name: m for m in metrics}
+                result.tables = tables
+                result.labels = labels
+            result.runs.append({m.name: m.value for m in metrics})
+        if "matching" in self.families and descriptions is not None:
+            for m in self._matching(result.name, descriptions):
+                result.metrics[m.name] = m
+                for run in result.runs:
+                    run[m.name] = m.value
+        if "ew" in self.families and self.scorer is not None:
+            frame = pd.DataFrame({"labels": list(runs[0].values())})
+            losses = label_losses(frame, self.groupings)
+            result.dropped = {
+                row.metric: {
+                    "n": int(row.n_dropped),
+                    "share": float(row.share_dropped),
+                    "top": row.dropped[:10],
+                }
+                for row in losses.itertuples(index=False)
+            }
+
+    def _label_metrics(self, labels: Mapping[str, list[str]], detail: bool) -> tuple[list[F.Metric], dict]:
+        metrics: list[F.Metric] = []
+        tables: dict[str, pd.DataFrame] = {}
+        choices = self.options.choices
+        if self.scorer is not None and ("ew" in self.families or "sets" in self.families):
+            arrays = F.ew_sample_arrays(self.scorer, labels, self.groupings, choices)
+            if "ew" in self.families:
+                metrics += F.ew_metrics(arrays, self.scorer.metrics, choices)
+                if detail:
+                    tables["ew"] = self._ew_detail(labels, arrays)
+            if "sets" in self.families:
+                identity, per_sample = F.identity_set_metrics(self.dataset.ov_gold, labels, choices)
+                metrics += identity
+                if detail:
+                    tables["sets_ew"] = F.ew_set_rows(arrays, self.scorer.metrics)
+                    tables["sets"] = per_sample
+        if "hitrate" in self.families:
+            gold = {s: self.dataset.onehot[s] for s in self.dataset.samples if s in self.dataset.onehot}
+            metric, per_sample = F.hit_rate_metric(gold, {s: labels[s] for s in gold}, self.groupings)
+            metrics.append(metric)
+            if detail:
+                tables["hitrate"] = self._hit_detail(per_sample, labels)
+        return metrics, tables
+
+    def _ew_detail(self, labels: Mapping[str, list[str]], arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """Per sample and EW metric: mapped gold and predicted classes, dropped labels, counts, scores."""
+        rows = []
+        gold = self.dataset.ov_gold
+        for j, metric in enumerate(self.scorer.metrics):
+            grouping = self.groupings[metric]
+            for i, sample in enumerate(self.scorer.samples):
+                rows.append(
+                    {
+                        "sample": sample,
+                        "metric": metric,
+                        "gold_labels": "; ".join(gold[sample]),
+                        "gold_classes": "; ".join(sorted(grouping.canonical(gold[sample]))),
+                        "labels": "; ".join(labels[sample]),
+                        "predicted_classes": "; ".join(sorted(grouping.canonical(labels[sample]))),
+                        "dropped": "; ".join(dict.fromkeys(grouping.dropped(labels[sample]))),
+                        "n_gold": int(arrays["n_gold"][i, j]),
+                        "n_pred": int(arrays["n_pred"][i, j]),
+                        "n_hit": int(arrays["n_hit"][i, j]),
+                        "accuracy": float(arrays["accuracy"][i, j]) if arrays["scored"][i, j] else np.nan,
+                        "recall": float(arrays["recall"][i, j]) if arrays["scored"][i, j] else np.nan,
+                        "scored": bool(arrays["scored"][i, j]),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def _hit_detail(self, per_sample: pd.DataFrame, labels: Mapping[str, list[str]]) -> pd.DataFrame:
+        out = per_sample.copy()
+        for m in HIT_RATE_METRICS:
+            grouping = self.groupings[m]
+            out[f"gold_class {m}"] = [grouping.map_label(g) or "" for g in out["gold_label"]]
+            out[f"predicted_classes {m}"] = [
+                "; ".join(sorted(grouping.canonical(labels[s]))) for s in out["sample"]
+            ]
+        return out
+
+    def _matching(self, system: str, descriptions: dict[str, str]) -> list[F.Metric]:
+        from emer.metrics.matching import load_sentence_encoder, matching_scores
+
+        language = self.options.language
+        gold = self.dataset.descriptions[language]
+        frame = pd.DataFrame(
+            {
+                "system": system,
+                "setting": "",
+                "sample": list(gold),
+                "description": [descriptions[s] for s in gold],
+            }
+        )
+        if language == "en" and self._encoder is None:
+            self._encoder = load_sentence_encoder(cache_dir=self.options.matching_cache_dir)
+        per_sample = matching_scores(
+            frame,
+            gold,
+            language,
+            encoder=self._encoder if language == "en" else None,
+            cache_dir=self.options.matching_cache_dir,
+        )
+        return F.matching_metrics(per_sample, MATCHING_METRICS)
+
+    # -- uncertainty --------------------------------------------------------------------------------------
+    def _intervals(self, results: list[SystemResult]) -> None:
+        """Bootstrap intervals of every score of the submitted systems and of the ranking score of the
+        baselines: the same draws (seeded) for every system and score, as in notebook 04."""
+        from emer.metrics.significance import bootstrap_intervals
+
+        o = self.options
+        for result in results:
+            names = [n for n in result.metrics if result.kind == "submitted" or n == self.rank_by]
+            items = [(result.metrics[n].x, result.metrics[n].statistic) for n in names]
+            for name, (_, low, high) in zip(
+                names, bootstrap_intervals(items, o.n_boot, o.seed, o.confidence), strict=True
+            ):
+                result.intervals[name] = (low, high)
+
+
+def signature(scoring: Scoring) -> str:
+    """One line that pins what produced a scorecard (like sacrebleu's signature)."""
+    o, d = scoring.options, scoring.dataset
+    parts = [
+        f"emer-score:{__version__}",
+        f"dataset:{d.name}@{d.sha256[:12]}",
+        f"n:{len(d.samples)}",
+        f"metrics:{'+'.join(scoring.families)}",
+        f"rev:{o.revision}",
+        f"unmapped:{o.choices.unmapped}",
+        f"empty-gold:{o.choices.empty_gold}",
+        f"average:{o.choices.average}",
+        "parse:clean",
+    ]
+    if "matching" in scoring.families:
+        parts.append(f"lang:{o.language}")
+    if scoring.extraction_label:
+        parts.append(f"extract:{scoring.extraction_label}")
+    parts.append(f"boot:{o.n_boot}@{o.confidence:g}|seed:{o.seed}")
+    return "|".join(parts)
+
+
+__all__ = ["MATCHING_METRICS", "PredictionError", "ScoreOptions", "Scoring", "replace", "score", "signature"]

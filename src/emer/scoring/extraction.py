@@ -1,0 +1,111 @@
+"""Label extraction for descriptions-only submissions: which extractor, with which settings, how often.
+
+Presets of the generation settings (for model backends; the offline backend ignores them):
+
+- ``greedy`` (default): temperature 0, at most 512 new tokens — deterministic, one run suffices.
+- ``field``: what OV-MER, MER2025/26 and Light-MER use with Qwen2.5-7B-Instruct served by vLLM:
+  temperature 0.7, top_p 0.8, repetition penalty 1.05, at most 512 new tokens. The field sets no seed;
+  here run *i* of ``runs`` uses seed *i*, so a sampled run is replayable from the cache, and the scorecard
+  reports the mean ± std over runs, as the OV-MER table does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from emer.llm import make_runner, prompts
+from emer.llm.runner import STATUSES, LLMRunner
+from emer.llm.tasks import extract_ov_labels, labels_or_empty
+
+PRESETS: dict[str, dict[str, float | int | None]] = {
+    "greedy": {"temperature": 0.0, "top_p": None, "repetition_penalty": None, "max_tokens": 512},
+    "field": {"temperature": 0.7, "top_p": 0.8, "repetition_penalty": 1.05, "max_tokens": 512},
+}
+
+
+def prompt_hash() -> str:
+    """Short sha256 of the extraction prompt (its messages around a placeholder description)."""
+    messages = prompts.extract_ov_labels("{description}")
+    return hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """How labels are drawn from descriptions. ``cache_dir`` holds the call record (resumable)."""
+
+    backend: str = "offline"
+    model: str = ""
+    base_url: str = ""
+    preset: str = "greedy"
+    runs: int = 1
+    cache_dir: str | os.PathLike | None = None
+    cache_mode: str = "read-write"
+    concurrency: int = 8
+    timeout_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset must be one of {sorted(PRESETS)}, not {self.preset!r}")
+        if self.runs < 1:
+            raise ValueError(f"runs must be at least 1, not {self.runs}")
+        if self.runs > 1 and (self.backend == "offline" or not self.sampling):
+            raise ValueError(
+                f"runs={self.runs} repeats a sampling extractor; the {self.backend} backend with preset "
+                f"{self.preset!r} is deterministic: use --preset field with a model backend, or --runs 1"
+            )
+
+    @property
+    def sampling(self) -> bool:
+        return float(PRESETS[self.preset]["temperature"] or 0) > 0
+
+    def runner(self, run: int, data_dir: str | os.PathLike | None) -> LLMRunner:
+        """The runner of run ``run`` (0-based; its seed)."""
+        settings = PRESETS[self.preset]
+        return make_runner(
+            self.backend,
+            model=self.model,
+            base_url=self.base_url,
+            cache_dir=str(Path(self.cache_dir).resolve()) if self.cache_dir is not None else None,
+            cache_mode=self.cache_mode if self.cache_dir is not None else "off",
+            temperature=float(settings["temperature"] or 0.0),
+            max_tokens=int(settings["max_tokens"] or 512),
+            seed=run,
+            top_p=settings["top_p"],
+            repetition_penalty=settings["repetition_penalty"],
+            timeout_s=self.timeout_s,
+            concurrency=self.concurrency,
+            data_dir=data_dir,
+            progress=True,
+        )
+
+    def describe(self, runner: LLMRunner) -> str:
+        """The extractor's part of a signature."""
+        if self.backend == "offline":
+            return f"offline:{runner.backend.model}"
+        settings = PRESETS[self.preset]
+        shown = ",".join(f"{k}={v}" for k, v in settings.items() if v is not None)
+        return (
+            f"{self.backend}:{runner.backend.model}|preset:{self.preset}({shown})|runs:{self.runs}"
+            f"|prompt:{prompt_hash()}"
+        )
+
+
+def extract_labels(
+    runner: LLMRunner, descriptions: dict[str, str], language: str | None = None
+) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """sample -> labels extracted from each description, and the outcome counts (ok, malformed, failed).
+
+    A failed or malformed extraction is scored as an empty answer and counted.
+    """
+    texts = pd.DataFrame({"sample": list(descriptions), "text": list(descriptions.values())})
+    if language:
+        texts["language"] = language
+    frame = extract_ov_labels(runner, texts)
+    counts = {status: int((frame["status"] == status).sum()) for status in STATUSES}
+    return labels_or_empty(frame), counts

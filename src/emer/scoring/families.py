@@ -1,0 +1,232 @@
+"""The metric families of a scorecard, as per-sample *components* and a statistic over their sums.
+
+Every system-level score here is a function of column sums of a per-sample matrix ``X`` (n_samples, c):
+the F-score of mean precision and recall over the scored samples is a function of the sums of
+``accuracy·scored``, ``recall·scored`` and ``scored``; a hit rate of the sums of ``hit·scored`` and
+``scored``; a mean of the sums of ``value`` and ``1``. A :class:`Metric` holds ``X`` and that statistic, so
+its value, its bootstrap interval and paired tests between systems all come from one definition
+(:mod:`emer.metrics.significance`). EW, set and hit-rate scores are in percent, scaled in the order the
+notebooks' tables scale them (EW: the mean of the per-metric percentages; hit rate: 100 × the mean of the
+per-wheel rates), so the values are the tables' floats; matching metrics keep their own units.
+
+Choices the field makes silently, exposed as :class:`Choices`:
+
+- ``unmapped``: a predicted label that an EW mapping does not know is ``drop``-ped (the authors) or counted
+  as a ``wrong`` class (it stays in |P|, lowering precision);
+- ``empty_gold``: a sample whose mapped gold is empty is ``skip``-ped (the authors) or scored ``zero``
+  (precision and recall 0);
+- ``average``: ``f-of-means`` (F of the mean precision and recall, the authors) or ``mean-of-f``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emer.labels import IdentityGrouping
+from emer.labels.wheel import EW_METRICS, WheelGrouping, wheel_key
+from emer.metrics.hitrate import HIT_RATE_METRICS, hit_rate_scores
+from emer.metrics.sets import set_scores
+from emer.metrics.significance import ew_components, mean_components
+from emer.metrics.wheel import AVERAGES, EWScorer
+
+Statistic = Callable[[np.ndarray], np.ndarray]
+UNMAPPED = ("drop", "wrong")
+EMPTY_GOLD = ("skip", "zero")
+FAMILIES = ("ew", "sets", "hitrate", "matching")
+SET_METRICS = ("Accuracy_s", "Recall_s", "Avg")
+
+
+@dataclass(frozen=True)
+class Choices:
+    unmapped: str = "drop"
+    empty_gold: str = "skip"
+    average: str = "f-of-means"
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("unmapped", UNMAPPED), ("empty_gold", EMPTY_GOLD), ("average", AVERAGES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, not {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One score of one system: per-sample components ``x`` and the statistic over their column sums."""
+
+    name: str
+    family: str
+    x: np.ndarray  # (n_samples, c)
+    statistic: Statistic
+    n_scored: int
+
+    def __post_init__(self) -> None:
+        # C order: the column sums then run sample by sample, in the order EWScorer and pandas sum them
+        object.__setattr__(self, "x", np.ascontiguousarray(self.x, dtype=float))
+
+    @property
+    def value(self) -> float:
+        return float(self.statistic(self.x.sum(axis=0)))
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+
+
+def mean_of_ratios(k: int, scale: float = 1.0) -> Statistic:
+    """Over sums laid out [value·scored (k), scored (k)]: ``scale`` × the mean over k of the ratios."""
+
+    def statistic(sums: np.ndarray) -> np.ndarray:
+        return scale * _ratio(sums[..., :k], sums[..., k:]).mean(axis=-1)
+
+    return statistic
+
+
+def set_accuracy(sums: np.ndarray) -> np.ndarray:
+    """Accuracy_s (percent) from sums laid out [acc·scored, rec·scored, scored]."""
+    return 100.0 * _ratio(sums[..., 0], sums[..., 2])
+
+
+def set_recall(sums: np.ndarray) -> np.ndarray:
+    """Recall_s (percent) from sums laid out [acc·scored, rec·scored, scored]."""
+    return 100.0 * _ratio(sums[..., 1], sums[..., 2])
+
+
+def set_avg(sums: np.ndarray) -> np.ndarray:
+    """Avg (percent) of Accuracy_s and Recall_s from sums laid out [acc·scored, rec·scored, scored]."""
+    return 100.0 * (_ratio(sums[..., 0], sums[..., 2]) + _ratio(sums[..., 1], sums[..., 2])) / 2
+
+
+def _scored_components(values: np.ndarray, scored: np.ndarray) -> np.ndarray:
+    return np.where(scored, np.nan_to_num(values), 0.0)
+
+
+# --- emotion wheel -------------------------------------------------------------------------------------
+def ew_sample_arrays(
+    scorer: EWScorer,
+    labels: Mapping[str, Sequence[str]],
+    groupings: Mapping[str, WheelGrouping],
+    choices: Choices,
+) -> dict[str, np.ndarray]:
+    """Per (sample, metric) arrays of one system, samples in ``scorer.samples`` order: n_gold, n_pred,
+    n_hit, accuracy, recall, scored (after the unmapped / empty-gold choices)."""
+    frame = pd.DataFrame({"sample": list(labels), "labels": [list(v) for v in labels.values()]})
+    long = scorer.sample_scores(frame)
+    shape = (len(scorer.metrics), len(scorer.samples))
+
+    def grid(column: str) -> np.ndarray:
+        return long[column].to_numpy().reshape(shape).T  # (sample, metric)
+
+    n_gold, n_pred, n_hit = (grid(c).astype(np.int64) for c in ("n_gold", "n_pred", "n_hit"))
+    if choices.unmapped == "wrong":
+        extra = np.zeros_like(n_pred)
+        for i, sample in enumerate(scorer.samples):
+            keys = {wheel_key(x) for x in labels[sample]}
+            for j, metric in enumerate(scorer.metrics):
+                extra[i, j] = sum(k not in groupings[metric].mapping for k in keys)
+        n_pred = n_pred + extra
+    accuracy = _ratio(n_hit, n_pred)
+    recall = _ratio(n_hit, n_gold)
+    scored = n_gold > 0 if choices.empty_gold == "skip" else np.ones_like(n_gold, dtype=bool)
+    return {
+        "n_gold": n_gold,
+        "n_pred": n_pred,
+        "n_hit": n_hit,
+        "accuracy": accuracy,
+        "recall": recall,
+        "scored": scored,
+    }
+
+
+def ew_metrics(arrays: Mapping[str, np.ndarray], metrics: Sequence[str], choices: Choices) -> list[Metric]:
+    """The 12 EW scores and M-avg (percent) of one system from :func:`ew_sample_arrays`; they share one
+    components array."""
+    scored = arrays["scored"]
+    x, mavg = ew_components(
+        arrays["accuracy"], arrays["recall"], scored, average=choices.average, scale=100.0
+    )
+    x = np.ascontiguousarray(x)
+    out = []
+    for j, metric in enumerate(metrics):
+        _, statistic = ew_components(
+            arrays["accuracy"], arrays["recall"], scored, metric=j, average=choices.average, scale=100.0
+        )
+        out.append(Metric(metric, "ew", x, statistic, int(scored[:, j].sum())))
+    out.append(Metric("M-avg", "ew", x, mavg, int(scored.all(axis=1).sum())))
+    return out
+
+
+def ew_set_rows(arrays: Mapping[str, np.ndarray], metrics: Sequence[str]) -> pd.DataFrame:
+    """Accuracy_s, Recall_s and Avg (percent) under each EW grouping, with n_scored."""
+    scored = arrays["scored"]
+    n = scored.sum(axis=0)
+    acc = _ratio(_scored_components(arrays["accuracy"], scored).sum(axis=0), n)
+    rec = _ratio(_scored_components(arrays["recall"], scored).sum(axis=0), n)
+    return pd.DataFrame(
+        {
+            "grouping": list(metrics),
+            "Accuracy_s": 100 * acc,
+            "Recall_s": 100 * rec,
+            "Avg": 100 * (acc + rec) / 2,
+            "n_scored": n,
+        }
+    )
+
+
+# --- set metrics without grouping ----------------------------------------------------------------------
+def identity_set_metrics(
+    gold: Mapping[str, Sequence[str]], labels: Mapping[str, Sequence[str]], choices: Choices
+) -> tuple[list[Metric], pd.DataFrame]:
+    """Accuracy_s, Recall_s and Avg with every (normalised) label standing for itself."""
+    keyed = {s: [wheel_key(x) for x in v] for s, v in labels.items()}
+    gold_keyed = {s: [wheel_key(x) for x in v] for s, v in gold.items()}
+    scores = set_scores(gold_keyed, keyed, IdentityGrouping())
+    skip = choices.empty_gold == "skip"
+    scored = ~scores["skipped"].to_numpy(bool) if skip else np.ones(len(scores), dtype=bool)
+    acc = _scored_components(scores["accuracy"].to_numpy(float), scored)
+    rec = _scored_components(scores["recall"].to_numpy(float), scored)
+    x = np.column_stack([acc, rec, scored.astype(float)])
+    n = int(scored.sum())
+    metrics = [
+        Metric("Accuracy_s", "sets", x, set_accuracy, n),
+        Metric("Recall_s", "sets", x, set_recall, n),
+        Metric("Avg", "sets", x, set_avg, n),
+    ]
+    return metrics, scores
+
+
+# --- hit rate on a one-hot label -----------------------------------------------------------------------
+def hit_rate_metric(
+    onehot: Mapping[str, str], labels: Mapping[str, Sequence[str]], groupings: Mapping[str, WheelGrouping]
+) -> tuple[Metric, pd.DataFrame]:
+    """Hit rate of the OV labels on the one-hot label, the mean over the five wheels at level 1."""
+    per_wheel = {m: hit_rate_scores(onehot, labels, groupings[m]) for m in HIT_RATE_METRICS}
+    scored = np.column_stack([~per_wheel[m]["skipped"].to_numpy(bool) for m in HIT_RATE_METRICS])
+    hits = np.column_stack([per_wheel[m]["hit"].to_numpy(float) for m in HIT_RATE_METRICS])
+    x = np.hstack([_scored_components(hits, scored), scored.astype(float)])
+    table = per_wheel[HIT_RATE_METRICS[0]][["sample", "gold_label"]].copy()
+    for j, m in enumerate(HIT_RATE_METRICS):
+        table[f"hit {m}"] = np.where(scored[:, j], hits[:, j], np.nan)
+    statistic = mean_of_ratios(len(HIT_RATE_METRICS), scale=100.0)
+    metric = Metric("hit rate", "hitrate", x, statistic, int(scored.any(axis=1).sum()))
+    return metric, table
+
+
+# --- matching metrics ----------------------------------------------------------------------------------
+def matching_metrics(per_sample: pd.DataFrame, columns: Sequence[str]) -> list[Metric]:
+    """Mean of each per-sample matching metric (rows of one system, in sample order); a metric with no
+    value (the similarity of Chinese text) is left out."""
+    out = []
+    for column in columns:
+        values = per_sample[column].to_numpy(float)
+        present = ~np.isnan(values)
+        if present.any():
+            x, statistic = mean_components(values, present)
+            out.append(Metric(column, "matching", x, statistic, int(present.sum())))
+    return out
+
+
+EW_ORDER = [*EW_METRICS, "M-avg"]

@@ -1,0 +1,256 @@
+"""Reading one system's predictions from a file, whatever shape the field writes them in.
+
+Formats, detected from the file (its suffix, then its first bytes):
+
+- CSV / TSV with a ``name`` column (``sample`` is accepted too) and a ``description`` column and/or a
+  label column (``openset`` as in the MER2024/2025 OV tracks, or ``labels``), one row per sample. Label
+  cells are list strings (``['happy', 'relaxed']``, ``[happy, relaxed]``) or plain comma-separated words.
+- JSON Lines: one object per line, ``{"name": ..., "description": ..., "labels": [...]}`` (``labels`` may
+  also be a list string).
+- The authors' ``.npz`` files, read with the restricted unpickler: ``name2reason`` (a dict of
+  descriptions) or ``filenames`` + ``fileitems`` (names and label lists or list strings).
+
+A file gives a :class:`Prediction`: a frame with columns ``sample``, ``description`` (or absent) and
+``labels`` (lists, or absent), plus the problems found in rows that could still be scored. Problems that
+make the file unusable raise :class:`PredictionError` naming the file, the row and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emer.data import DataError, load_npz
+from emer.labels.parse import normalise_label, parse_label_list
+
+NAME_COLUMNS = ("name", "sample")
+DESCRIPTION_COLUMNS = ("description", "reason")
+LABEL_COLUMNS = ("openset", "labels")
+FORMATS = ("csv", "tsv", "jsonl", "npz")
+
+
+class PredictionError(ValueError):
+    """A predictions file that cannot be scored as it is."""
+
+
+@dataclass
+class Prediction:
+    """One system's predictions, as read from ``path``."""
+
+    system: str
+    path: str
+    format: str
+    frame: pd.DataFrame  # sample, [description], [labels]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_labels(self) -> bool:
+        return "labels" in self.frame
+
+    @property
+    def has_descriptions(self) -> bool:
+        return "description" in self.frame
+
+
+def detect_format(path: Path) -> str:
+    """``csv``, ``tsv``, ``jsonl`` or ``npz`` from the suffix, else from the first bytes."""
+    suffix = path.suffix.lower()
+    by_suffix = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".npz": "npz"}
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    head = path.read_bytes()[:4096]
+    if head.startswith(b"PK"):
+        return "npz"
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff").lstrip()
+    if text.startswith("{"):
+        return "jsonl"
+    first = text.splitlines()[0] if text else ""
+    if "\t" in first:
+        return "tsv"
+    if "," in first:
+        return "csv"
+    raise PredictionError(
+        f"{path}: cannot tell the format (suffix {suffix or 'none'}); name it .csv, .tsv, .jsonl or .npz"
+    )
+
+
+def read_prediction(path: str | os.PathLike, system: str | None = None) -> Prediction:
+    """Read one predictions file (see the module notes). ``system`` defaults to the file's stem."""
+    path = Path(path)
+    if not path.is_file():
+        raise PredictionError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise PredictionError(f"{path}: the file is empty; write one row per sample")
+    fmt = detect_format(path)
+    warnings: list[str] = []
+    reader = {"csv": _read_table, "tsv": _read_table, "jsonl": _read_jsonl, "npz": _read_npz}[fmt]
+    frame = reader(path, fmt, warnings)
+    if frame.empty:
+        raise PredictionError(f"{path}: no rows; write one row per sample")
+    _check_names(frame, path)
+    return Prediction(system or path.stem, str(path), fmt, frame.reset_index(drop=True), warnings)
+
+
+# --- readers -------------------------------------------------------------------------------------------
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PredictionError(
+            f"{path}: not UTF-8 (byte {exc.start}); save the file as UTF-8 and score it again"
+        ) from None
+
+
+def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    return next((lowered[w] for w in wanted if w in lowered), None)
+
+
+def _read_table(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
+    import io
+
+    sep = "\t" if fmt == "tsv" else ","
+    try:
+        raw = pd.read_csv(io.StringIO(_decode(path)), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise PredictionError(f"{path}: not a well-formed {fmt.upper()} file ({exc})") from None
+    columns = [str(c) for c in raw.columns]
+    name = _pick(columns, NAME_COLUMNS)
+    description = _pick(columns, DESCRIPTION_COLUMNS)
+    labels = _pick(columns, LABEL_COLUMNS)
+    if name is None or (description is None and labels is None):
+        raise PredictionError(
+            f"{path}: columns found {columns}; expected a name column ({' or '.join(NAME_COLUMNS)}) and a "
+            f"description column ({' or '.join(DESCRIPTION_COLUMNS)}) and/or a label column "
+            f"({' or '.join(LABEL_COLUMNS)})"
+        )
+    frame = pd.DataFrame({"sample": raw[name].str.strip()})
+    rows = [f"row {i}" for i in range(2, len(raw) + 2)]  # line numbers, the header being line 1
+    if description is not None:
+        frame["description"] = raw[description]
+    if labels is not None:
+        frame["labels"] = [
+            _labels(cell, path, where, warnings) for cell, where in zip(raw[labels], rows, strict=True)
+        ]
+    return frame
+
+
+def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
+    records = []
+    for number, line in enumerate(_decode(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PredictionError(f"{path}, line {number}: not a JSON object ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise PredictionError(
+                f"{path}, line {number}: expected a JSON object, found {type(record).__name__}"
+            )
+        records.append((number, record))
+    keys = sorted({k for _, r in records for k in r})
+    name = _pick(keys, NAME_COLUMNS)
+    description = _pick(keys, DESCRIPTION_COLUMNS)
+    labels = _pick(keys, LABEL_COLUMNS)
+    if name is None or (description is None and labels is None):
+        raise PredictionError(f'{path}: keys found {keys}; expected "name" and "description" and/or "labels"')
+    out: dict[str, list] = {"sample": []}
+    if description is not None:
+        out["description"] = []
+    if labels is not None:
+        out["labels"] = []
+    for number, record in records:
+        where = f"line {number}"
+        if name not in record:
+            raise PredictionError(f"{path}, {where}: no {name!r} key; every line needs one")
+        out["sample"].append(str(record[name]).strip())
+        if description is not None:
+            value = record.get(description, "")
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                raise PredictionError(f"{path}, {where}: {description!r} must be a string, not {value!r}")
+            out["description"].append(value)
+        if labels is not None:
+            out["labels"].append(_labels(record.get(labels), path, where, warnings))
+    return pd.DataFrame(out)
+
+
+def _read_npz(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
+    try:
+        content = load_npz(path)
+    except DataError as exc:
+        raise PredictionError(str(exc)) from None
+    if "name2reason" in content:
+        reasons = content["name2reason"]
+        if not isinstance(reasons, dict):
+            raise PredictionError(f"{path}: 'name2reason' must hold a dict of name -> description")
+        names = sorted(reasons)
+        bad = [n for n in names if not isinstance(reasons[n], str)]
+        if bad:
+            raise PredictionError(f"{path}: sample {bad[0]}: description is not a string")
+        return pd.DataFrame(
+            {"sample": [str(n).strip() for n in names], "description": [reasons[n] for n in names]}
+        )
+    if "filenames" in content and "fileitems" in content:
+        names = np.asarray(content["filenames"]).tolist()
+        items = np.asarray(content["fileitems"], dtype=object).tolist()
+        if len(names) != len(items):
+            raise PredictionError(f"{path}: {len(names)} filenames but {len(items)} fileitems")
+        labels = [_labels(item, path, f"sample {n}", warnings) for n, item in zip(names, items, strict=True)]
+        return pd.DataFrame({"sample": [str(n).strip() for n in names], "labels": labels})
+    raise PredictionError(
+        f"{path}: keys found {sorted(content)}; expected 'name2reason' or 'filenames' + 'fileitems'"
+    )
+
+
+_LIST_SHAPE = re.compile(r"^\s*[\[【(（].*[\]】)）]\s*$", re.DOTALL)
+
+
+def _labels(cell: object, path: Path, where: str, warnings: list[str]) -> list[str] | None:
+    """Labels of one cell; None (scored as an empty answer, with a warning) when it cannot be parsed."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return []
+    if isinstance(cell, list | tuple | np.ndarray):
+        items = list(cell)
+        if not all(isinstance(x, str) for x in items):
+            warnings.append(f"{path}, {where}: labels {items!r} are not all strings; scored as no label")
+            return None
+        return parse_label_list(items)
+    if not isinstance(cell, str):
+        warnings.append(
+            f"{path}, {where}: labels {cell!r} are not a list or a list string; scored as no label"
+        )
+        return None
+    text = cell.strip()
+    if not text:
+        return []
+    opened, closed = text[0] in "[【(（", text[-1] in "]】)）"
+    if opened != closed or (opened and not _LIST_SHAPE.match(text)):
+        warnings.append(f"{path}, {where}: cannot parse the label list {text[:60]!r}; scored as no label")
+        return None
+    labels = parse_label_list(text)
+    if any(not normalise_label(x) for x in labels):
+        return [x for x in labels if normalise_label(x)]
+    return labels
+
+
+def _check_names(frame: pd.DataFrame, path: Path) -> None:
+    empty = frame.index[frame["sample"] == ""].tolist()
+    if empty:
+        raise PredictionError(f"{path}: row {empty[0] + 1} has an empty name; every row needs a sample name")
+    repeated = frame["sample"][frame["sample"].duplicated(keep=False)]
+    if len(repeated):
+        names = sorted(set(repeated))
+        raise PredictionError(
+            f"{path}: {len(names)} sample name(s) appear more than once, first {names[:3]}; "
+            "give one row per sample"
+        )

@@ -1,0 +1,400 @@
+"""The scorecard of a scoring run: per-system scores with intervals, paired tests, the leaderboard, the
+per-checkpoint table and the per-sample detail; written as JSON, CSV, Markdown and a figure."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from emer.report import save_figure, save_table
+from emer.scoring.families import EW_ORDER, SET_METRICS, Metric
+
+if TYPE_CHECKING:
+    from emer.scoring.core import Scoring
+    from emer.scoring.systems import Submission
+
+HEADLINE = [*EW_ORDER, *SET_METRICS, "hit rate"]
+
+
+@dataclass
+class SystemResult:
+    """Scores of one system (submitted, or a released baseline)."""
+
+    name: str
+    kind: str  # submitted | baseline
+    source: str
+    format: str
+    label_source: str = ""  # given | extracted | released
+    warnings: list[str] = field(default_factory=list)
+    n_missing: int = 0
+    n_unparsed: int = 0
+    checkpoint_of: str = ""
+    is_final: bool = True
+    extraction: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    runs: list[dict[str, float]] = field(default_factory=list)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    labels: dict[str, list[str]] = field(default_factory=dict)
+
+    def value(self, metric: str) -> float:
+        """The score (mean over runs when the labels were extracted several times)."""
+        return float(np.mean([run[metric] for run in self.runs]))
+
+    def entry(self) -> dict[str, Any]:
+        """The scorecard.json entry."""
+        metrics = {}
+        for name in self.metrics:
+            values = [run[name] for run in self.runs]
+            item: dict[str, Any] = {"value": self.value(name), "n_scored": self.metrics[name].n_scored}
+            if name in self.intervals:
+                low, high = self.intervals[name]
+                item.update(low=low, high=high)
+            if len(values) > 1:
+                item.update(runs=values, std=float(np.std(values, ddof=1)))
+            metrics[name] = item
+        return {
+            "system": self.name,
+            "kind": self.kind,
+            "source": self.source,
+            "format": self.format,
+            "labels": self.label_source,
+            "checkpoint_of": self.checkpoint_of or None,
+            "n_missing_scored_empty": self.n_missing,
+            "n_unparsed_scored_empty": self.n_unparsed,
+            "extraction": self.extraction or None,
+            "metrics": metrics,
+            "dropped_labels": self.dropped or None,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Scorecard:
+    signature: str
+    dataset: str
+    rank_by: str
+    systems: list[SystemResult]
+    leaderboard: pd.DataFrame
+    paired: pd.DataFrame
+    checkpoints: pd.DataFrame
+    notes: list[str]
+    options: dict[str, Any]
+
+    # -- construction -------------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, scoring: Scoring, results: list[SystemResult], submissions: list[Submission]) -> Scorecard:
+        from emer.scoring.core import signature
+
+        options = scoring.options
+        known = sorted({m for r in results for m in r.metrics})
+        rank_by = scoring.rank_by
+        if rank_by not in known:
+            raise ValueError(
+                f"--rank-by {rank_by!r} is not among the scores computed here: {', '.join(known)}"
+            )
+        ranked = [r for r in results if rank_by in r.metrics and r.is_final]
+        notes = [scoring.dataset.baseline_note] if scoring.dataset.baseline_note else []
+        try:
+            paired = _paired(ranked, rank_by, scoring)
+        except ValueError as exc:  # too few draws for a verdict: keep every score, say why there is none
+            paired = _paired([], rank_by, scoring)
+            notes.append(f"No paired tests: {exc}")
+        leaderboard = _leaderboard(ranked, rank_by, paired, scoring)
+        checkpoints = _checkpoint_table(results, submissions, rank_by)
+        if not checkpoints.empty:
+            notes.append(
+                "Checkpoints: the leaderboard uses each system's last checkpoint. The 'best' row picks the "
+                "checkpoint with the highest score on these test labels, which overstates what the system "
+                "would score on unseen data (AffectGPT's MER-UniBench script picks the best of seven epochs "
+                "per dataset on the test labels in this way)."
+            )
+        if any(r.kind == "submitted" and r.label_source == "extracted" for r in results):
+            notes.append(
+                "Labels of descriptions-only systems were extracted by "
+                + scoring.extraction_label
+                + "; released baselines keep their released labels, so a difference in extractor is part of "
+                "any difference between them."
+            )
+        return cls(
+            signature=signature(scoring),
+            dataset=scoring.dataset.name,
+            rank_by=rank_by,
+            systems=results,
+            leaderboard=leaderboard,
+            paired=paired,
+            checkpoints=checkpoints,
+            notes=notes,
+            options={
+                "dataset": options.dataset,
+                "families": list(scoring.families),
+                "revision": options.revision,
+                "unmapped": options.choices.unmapped,
+                "empty_gold": options.choices.empty_gold,
+                "average": options.choices.average,
+                "rank_by": rank_by,
+                "n_boot": options.n_boot,
+                "confidence": options.confidence,
+                "alpha": options.alpha,
+                "seed": options.seed,
+                "language": options.language,
+                "allow_missing": options.allow_missing,
+            },
+        )
+
+    # -- views --------------------------------------------------------------------------------------------
+    @property
+    def submitted(self) -> list[SystemResult]:
+        return [r for r in self.systems if r.kind == "submitted"]
+
+    def scores(self, kind: str | None = "submitted") -> pd.DataFrame:
+        """Long table: system, kind, metric, value, low, high, n_scored (and std over runs)."""
+        rows = []
+        for result in self.systems:
+            if kind and result.kind != kind:
+                continue
+            for name, item in result.entry()["metrics"].items():
+                rows.append({"system": result.name, "kind": result.kind, "metric": name, **_flat(item)})
+        columns = ["system", "kind", "metric", "value", "low", "high", "n_scored"]
+        frame = pd.DataFrame(rows)
+        return frame.reindex(columns=columns + (["std"] if "std" in frame else []))
+
+    def per_sample(self) -> pd.DataFrame:
+        """Per sample of each submitted system: mapped gold and predicted classes per EW metric (why a label
+        did or did not count), identity-set and hit-rate rows."""
+        frames = []
+        for result in self.submitted:
+            for name in ("ew", "sets", "hitrate"):
+                table = result.tables.get(name)
+                if table is not None:
+                    frames.append(table.assign(system=result.name, family=name))
+        if not frames:
+            return pd.DataFrame()
+        frame = pd.concat(frames, ignore_index=True)
+        first = ["system", "family", "sample", "metric"]
+        return frame[[c for c in first if c in frame] + [c for c in frame if c not in first]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "signature": self.signature,
+            "dataset": self.dataset,
+            "options": self.options,
+            "rank_by": self.rank_by,
+            "systems": [r.entry() for r in self.systems],
+            "leaderboard": _records(self.leaderboard),
+            "paired_tests": _records(self.paired),
+            "checkpoints": _records(self.checkpoints),
+            "notes": self.notes,
+        }
+
+    def summary(self) -> str:
+        """A few lines for the terminal: each submitted system's headline scores, then the signature."""
+        lines = []
+        for result in self.submitted:
+            shown = []
+            for name in [*HEADLINE, *[m for m in result.metrics if m not in HEADLINE]]:
+                if name in result.metrics:
+                    text = f"{name} {result.value(name):.2f}"
+                    if name in result.intervals:
+                        low, high = result.intervals[name]
+                        text += f" [{low:.2f}, {high:.2f}]"
+                    shown.append(text)
+            lines.append(f"{result.name}: " + "; ".join(shown[:6]))
+            for warning in result.warnings[:3]:
+                lines.append(f"  warning: {warning}")
+            if len(result.warnings) > 3:
+                lines.append(f"  ... and {len(result.warnings) - 3} more warnings (see scorecard.json)")
+        top = self.leaderboard.head(5)
+        if len(top):
+            lines.append(
+                f"top of the leaderboard by {self.rank_by}: "
+                + ", ".join(f"{row.system} {row.value:.2f}" for row in top.itertuples(index=False))
+            )
+        lines.append(self.signature)
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        columns = ["rank", "system", "kind", "value", "low", "high", "tied_with_best"]
+        board = self.leaderboard[columns].round(2).to_markdown(index=False)
+        return (
+            f"**emer scorecard** ({self.dataset}, ranked by {self.rank_by})\n\n{board}\n\n`{self.signature}`"
+        )
+
+    # -- writing ------------------------------------------------------------------------------------------
+    def save(self, out_dir: str | os.PathLike) -> Path:
+        """Write scorecard.json, scores, per_sample, leaderboard (+ figure), paired_tests, checkpoints."""
+        from emer.analysis.leaderboard import leaderboard_figure
+
+        folder = Path(out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(
+            self.to_json(), indent=2, ensure_ascii=False, allow_nan=False, default=_json_default
+        )
+        (folder / "scorecard.json").write_text(text + "\n", encoding="utf-8")
+        run = {"notebook": "emer score", "params": self.options}
+        save_table(self.scores(), "scores", folder, **run, digits=2)
+        save_table(self.leaderboard, "leaderboard", folder, **run, digits=2)
+        save_table(self.paired, "paired_tests", folder, **run, digits=4)
+        if not self.checkpoints.empty:
+            save_table(self.checkpoints, "checkpoints", folder, **run, digits=2)
+        detail = self.per_sample()
+        if not detail.empty:
+            (folder / "tables").mkdir(exist_ok=True)
+            detail.to_csv(folder / "tables" / "per_sample.csv", index=False, lineterminator="\n")
+        if len(self.leaderboard):
+            figure = leaderboard_figure(self.leaderboard, metric_label=self.rank_by)
+            save_figure(figure, "leaderboard", folder)
+        (folder / "signature.txt").write_text(self.signature + "\n", encoding="utf-8")
+        return folder / "scorecard.json"
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+def _flat(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "runs"}
+
+
+def _finite(value: object) -> object:
+    """The JSON tree with NaN / infinite floats as null (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = frame.astype(object).where(frame.notna(), None)
+    return clean.to_dict(orient="records")
+
+
+def _paired(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> pd.DataFrame:
+    """Each submitted system against every baseline and every other submitted system, and the top system
+    against every other (for the leaderboard's ties); Holm within each family."""
+    from emer.metrics.significance import paired_comparisons
+
+    options = scoring.options
+    columns = [
+        "family",
+        "system_a",
+        "system_b",
+        "value_a",
+        "value_b",
+        "delta",
+        "low",
+        "high",
+        "p_bootstrap",
+        "p_randomization",
+        "p_holm",
+        "significant",
+    ]
+    if len(ranked) < 2:
+        return pd.DataFrame(columns=columns)
+    systems = {r.name: r.metrics[rank_by].x for r in ranked}
+    statistic = ranked[0].metrics[rank_by].statistic
+    submitted = [r.name for r in ranked if r.kind == "submitted"]
+    others = [r.name for r in ranked]
+    pairs = []
+    for i, a in enumerate(submitted):
+        pairs += [(a, b) for b in others if b != a and (b not in submitted or submitted.index(b) > i)]
+    best = max(ranked, key=lambda r: (r.value(rank_by), r.name)).name
+    top_pairs = [(best, r.name) for r in ranked if r.name != best]
+    frames = []
+    for family, family_pairs in (("submitted", pairs), ("top", top_pairs)):
+        if not family_pairs:
+            continue
+        table = paired_comparisons(
+            systems,
+            statistic,
+            family_pairs,
+            n_draws=options.n_boot,
+            seed=options.seed,
+            confidence=options.confidence,
+            alpha=options.alpha,
+        )
+        frames.append(table.assign(family=family))
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[[c for c in columns if c in frame] + [c for c in frame if c not in columns]]
+
+
+def _leaderboard(
+    ranked: list[SystemResult], rank_by: str, paired: pd.DataFrame, scoring: Scoring
+) -> pd.DataFrame:
+    rows = []
+    top = paired[paired["family"] == "top"] if len(paired) else paired
+    significant = dict(zip(top["system_b"], top["significant"], strict=True)) if len(top) else {}
+    for result in ranked:
+        low, high = result.intervals.get(rank_by, (np.nan, np.nan))
+        rows.append(
+            {
+                "system": result.name,
+                "kind": result.kind,
+                "labels": result.label_source,
+                "value": result.value(rank_by),
+                "low": low,
+                "high": high,
+                "submitted": result.kind == "submitted",
+                "tied_with_best": not bool(significant.get(result.name, False)),
+            }
+        )
+    board = pd.DataFrame(rows)
+    if board.empty:
+        return board
+    board = board.sort_values(["value", "system"], ascending=[False, True], ignore_index=True)
+    board.insert(0, "rank", np.arange(1, len(board) + 1))
+    board.insert(4, "metric", rank_by)
+    return board
+
+
+def _checkpoint_table(
+    results: list[SystemResult], submissions: list[Submission], rank_by: str
+) -> pd.DataFrame:
+    """Per checkpointed system: each checkpoint's headline scores, then rows last, mean and best."""
+    frames = []
+    for submission in submissions:
+        if len(submission.checkpoints) < 2:
+            continue
+        rows = [r for r in results if r.checkpoint_of == submission.name]
+        metrics = [m for m in HEADLINE if m in rows[0].metrics] or list(rows[0].metrics)
+        table = pd.DataFrame(
+            [
+                {
+                    "system": submission.name,
+                    "checkpoint": r.name.split("@", 1)[1],
+                    **{m: r.value(m) for m in metrics},
+                }
+                for r in rows
+            ]
+        )
+        best = int(table[rank_by].to_numpy().argmax()) if rank_by in table else len(table) - 1
+        summary = [
+            {
+                "system": submission.name,
+                "checkpoint": f"last ({table['checkpoint'].iloc[-1]})",
+                **table[metrics].iloc[-1].to_dict(),
+            },
+            {"system": submission.name, "checkpoint": "mean", **table[metrics].mean().to_dict()},
+            {
+                "system": submission.name,
+                "checkpoint": f"best by {rank_by} ({table['checkpoint'].iloc[best]}; chosen on test labels)",
+                **table[metrics].iloc[best].to_dict(),
+            },
+        ]
+        frames.append(pd.concat([table, pd.DataFrame(summary)], ignore_index=True))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,138 @@
+"""From paths on the command line to the systems to score, aligned to a dataset's samples."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emer.data import data_path
+from emer.labels.lexicon import is_chinese
+from emer.llm.tasks import english_labels
+from emer.scoring.datasets import Dataset, dataset_of_names
+from emer.scoring.inputs import Prediction, PredictionError, read_prediction
+
+SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".npz")
+DATA_PREFIX = "data:"
+
+
+@dataclass
+class Submission:
+    """One submitted system: one prediction, or several checkpoints of it (the last is the system)."""
+
+    name: str
+    checkpoints: list[Prediction]
+    missing: dict[str, int] = field(default_factory=dict)  # checkpoint -> samples scored as empty
+
+    @property
+    def last(self) -> Prediction:
+        return self.checkpoints[-1]
+
+
+def natural_key(text: str) -> list:
+    """Sort key that puts ``epoch2`` before ``epoch10``."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+def _resolve(spec: str, data_dir: str | os.PathLike | None) -> tuple[str | None, Path]:
+    """``[NAME=]PATH``; a PATH starting with ``data:`` is a file of the public data (registry path)."""
+    name, sep, rest = spec.partition("=")
+    if not sep or "/" in name or os.sep in name or not name:
+        name, rest = None, spec
+    if rest.startswith(DATA_PREFIX):
+        return name, data_path(rest.removeprefix(DATA_PREFIX), data_dir)
+    return name, Path(rest).expanduser()
+
+
+def collect_submissions(
+    specs: list[str], data_dir: str | os.PathLike | None = None, checkpoints: bool = False
+) -> list[Submission]:
+    """The systems named by ``specs`` (files, folders of files, ``NAME=PATH``, ``data:PATH``).
+
+    A folder holds one system per file, or, with ``checkpoints``, the checkpoints of one system (sorted
+    naturally by file name: the last is the final checkpoint).
+    """
+    if not specs:
+        raise PredictionError("no predictions given; pass one or more files or folders")
+    submissions: list[Submission] = []
+    for spec in specs:
+        name, path = _resolve(spec, data_dir)
+        if path.is_dir():
+            files = sorted(
+                (p for p in path.iterdir() if p.suffix.lower() in SUFFIXES), key=lambda p: natural_key(p.name)
+            )
+            if not files:
+                raise PredictionError(f"{path}: no prediction files ({', '.join(SUFFIXES)}) in this folder")
+            if checkpoints:
+                submissions.append(Submission(name or path.name, [read_prediction(f, f.stem) for f in files]))
+            else:
+                submissions += [Submission(f.stem, [read_prediction(f, f.stem)]) for f in files]
+        elif path.exists():
+            prediction = read_prediction(path, name)
+            submissions.append(Submission(prediction.system, [prediction]))
+        else:
+            raise PredictionError(f"{path}: no such file or folder")
+    names = [s.name for s in submissions]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise PredictionError(
+            f"several predictions are named {repeated[0]!r}; name them apart with NAME=PATH"
+        )
+    return submissions
+
+
+def align(prediction: Prediction, dataset: Dataset, allow_missing: bool, data_dir=None) -> int:
+    """Check the sample names against ``dataset``; fill missing samples (``allow_missing``) as empty
+    answers, in place. Returns how many were filled."""
+    names = set(prediction.frame["sample"])
+    gold = set(dataset.samples)
+    unknown = sorted(names - gold)
+    if unknown:
+        best, overlap = dataset_of_names(names, data_dir)[0]
+        hint = ""
+        if best != dataset.name and overlap > len(names & gold):
+            hint = f"; {overlap} of its {len(names)} names are samples of {best!r}: use --dataset {best}"
+        raise PredictionError(
+            f"{prediction.path}: {len(unknown)} sample name(s) are not in {dataset.name!r} "
+            f"({len(gold)} samples), first {unknown[:3]}{hint}"
+        )
+    missing = sorted(gold - names)
+    if missing and not allow_missing:
+        raise PredictionError(
+            f"{prediction.path}: no prediction for {len(missing)} of the {len(gold)} {dataset.name!r} "
+            f"samples, first {missing[:3]}; add them (an empty answer is an empty description or []) or pass "
+            "--allow-missing to score them as empty answers"
+        )
+    frame = prediction.frame
+    if missing:
+        fill = {"sample": missing}
+        if "description" in frame:
+            fill["description"] = [""] * len(missing)
+        if "labels" in frame:
+            fill["labels"] = [[] for _ in missing]
+        import pandas as pd
+
+        frame = pd.concat([frame, pd.DataFrame(fill)], ignore_index=True)
+    prediction.frame = frame.sort_values("sample", ignore_index=True)
+    return len(missing)
+
+
+def english_label_lists(prediction: Prediction) -> dict[str, list[str]]:
+    """sample -> labels, unparsable cells as empty; known Chinese emotion words put into English.
+
+    A Chinese label with no English equivalent is refused: the EW mappings are English and it would
+    silently count as wrong.
+    """
+    out = {}
+    for sample, labels in zip(prediction.frame["sample"], prediction.frame["labels"], strict=True):
+        english = english_labels(labels or [])
+        chinese = [x for x in english if is_chinese(x)]
+        if chinese:
+            raise PredictionError(
+                f"{prediction.path}, sample {sample}: label {chinese[0]!r} is Chinese and has no English "
+                "equivalent in emer's list; the emotion-wheel mappings are English: give English labels, "
+                "or give the descriptions and let emer extract English labels"
+            )
+        out[sample] = english
+    return out
