@@ -279,3 +279,35 @@ def test_backend_problems_stop_before_the_clue_stage(
     err = capsys.readouterr().err
     assert err.startswith("emer: error: Data file ") and "format.csv not found" in err
     assert started == []
+
+
+def test_a_true_record_name_collision_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("a.mp4", "b.mp4"):
+        (tmp_path / name).write_bytes(b"x")
+    monkeypatch.setattr(pipeline, "record_name", lambda clip: "same")  # as if two hashes collided
+    with pytest.raises(MediaError, match="clips 'a' and 'b' share a record name"):
+        run_clues(tmp_path, tmp_path / "out", PARAMS, progress=False)
+
+
+def test_preflight_accepts_a_server_that_answers() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from emer.clues.explain import preflight_backend
+
+    class NoModels(BaseHTTPRequestHandler):  # answers, but lists no models (404), as some servers do
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), NoModels)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        preflight_backend("openai", "m", f"http://127.0.0.1:{server.server_port}/v1")
+    finally:
+        server.shutdown()
+        server.server_close()
