@@ -9,7 +9,7 @@ import pytest
 from emer.cli import main
 from emer.clues import demo
 from emer.clues.explain import clue_text, explain_records
-from emer.clues.pipeline import read_record
+from emer.clues.pipeline import read_record, record_path
 from emer.llm import make_runner
 
 SUBTITLE = "I am so happy today!"
@@ -71,14 +71,14 @@ def test_cli_explain_writes_records_and_resumes(data_dir: Path, tmp_path: Path, 
     args += ["--languages", "en", "--no-progress", "--data-dir", str(data_dir)]
     assert main(args) == 0
     assert "4 explanation record(s)" in capsys.readouterr().out
-    record = read_record(out / "explanations" / "S2" / "face.json")
+    record = read_record(record_path(out, "face", "explanations/S2"))
     assert record["status"] == "ok" and "happy" in record["labels"]
     assert record["backend"].startswith("offline:") and record["clues"]["visual"].startswith("Visual clues")
     assert SUBTITLE in record["explanation"] and set(record["timings"]) == {"clues", "llm"}
-    assert read_record(out / "explanations" / "S0" / "zz.json")["status"] == "skipped"
+    assert read_record(record_path(out, "zz", "explanations/S0"))["status"] == "skipped"
     summary = (out / "explanations" / "summary.csv").read_text()
     assert summary.splitlines()[0] == "clip,strategy,status,labels,explanation_chars,cached,seconds"
 
-    stamp = (out / "explanations" / "S2" / "face.json").stat().st_mtime_ns
+    stamp = record_path(out, "face", "explanations/S2").stat().st_mtime_ns
     assert main(args) == 0  # everything done: nothing is rewritten
-    assert (out / "explanations" / "S2" / "face.json").stat().st_mtime_ns == stamp
+    assert record_path(out, "face", "explanations/S2").stat().st_mtime_ns == stamp

@@ -70,13 +70,13 @@ def test_find_clips_subtitle_sources(tmp_path: Path) -> None:
         find_clips(tmp_path, bad)
 
 
-@pytest.mark.parametrize("ext", [".mp4", ".webm", ".avi", ".mkv"])
+@pytest.mark.parametrize("ext", [".mp4", ".webm", ".avi", ".mkv", ".mov", ".m4v", ".ts", ".flv"])
 def test_write_then_read_every_container(tmp_path: Path, ext: str) -> None:
     tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16000) / 16000).astype(np.float32)
     path = write_clip(tmp_path / f"clip{ext}", _gray_frames(20), fps=10, audio=tone)
     info = probe(path)
     assert info.has_video and info.has_audio and (info.width, info.height) == (64, 48)
-    assert info.duration == pytest.approx(2.0, abs=0.15)
+    assert info.duration == pytest.approx(2.0, abs=0.25)  # FLV states the end time: 2.2 s
     times, frames = read_frames(path, sample_times(info.duration, count=4))
     assert len(frames) == 4 and frames[0].shape == (48, 64, 3)
     # the frame nearest to each sampling time is taken: its grey level tells its index

@@ -10,7 +10,14 @@ import pytest
 
 from emer.cli import main
 from emer.clues import demo
-from emer.clues.pipeline import ClueExtractor, ClueParams, clue_table, read_record, run_clues
+from emer.clues.pipeline import (
+    ClueExtractor,
+    ClueParams,
+    clue_table,
+    read_record,
+    record_path,
+    run_clues,
+)
 
 SUBTITLE = "I am so happy today. This is wonderful news!"
 
@@ -55,7 +62,7 @@ def test_statuses_flags_and_clues(media: Path, tmp_path: Path) -> None:
     assert rows.loc["broken", "status"] == "unreadable"
     assert (tmp_path / "summary.csv").is_file() and (tmp_path / "summary.md").is_file()
 
-    face = read_record(tmp_path / "clips" / "face.json")
+    face = read_record(record_path(tmp_path, "face"))
     en, zh = face["clues"]["en"], face["clues"]["zh"]
     assert "a face is visible in 8 of them" in en["visual"] and "happy" in en["visual"]
     assert "syllables per second" in en["acoustic"]
@@ -66,14 +73,14 @@ def test_statuses_flags_and_clues(media: Path, tmp_path: Path) -> None:
     assert set(face["timings"]) >= {"decode_video", "visual", "decode_audio", "acoustic", "lexical", "total"}
     assert face["visual"]["frames"][0]["probs"]["happy"] > 0.9
 
-    noface = read_record(tmp_path / "clips" / "noface.json")
+    noface = read_record(record_path(tmp_path, "noface"))
     assert "No face is detected in any frame" in noface["clues"]["en"]["visual"]
     assert noface["lexical"]["lexicon"] == "DUTIR" and "难过" in noface["clues"]["zh"]["lexical"]
-    assert "is silent" in read_record(tmp_path / "clips" / "silent.json")["clues"]["en"]["acoustic"]
-    mute = read_record(tmp_path / "clips" / "mute.json")
+    assert "is silent" in read_record(record_path(tmp_path, "silent"))["clues"]["en"]["acoustic"]
+    mute = read_record(record_path(tmp_path, "mute"))
     assert mute["clues"]["en"]["acoustic"] == "Acoustic clues: the file has no audio track."
     assert mute["clues"]["en"]["lexical"] == "Lexical clues: no subtitle is available."
-    broken = read_record(tmp_path / "clips" / "broken.json")
+    broken = read_record(record_path(tmp_path, "broken"))
     assert "broken.mp4: not a readable video file" in broken["error"] and broken["clues"] == {}
 
     long = clue_table([face, noface])
@@ -91,10 +98,10 @@ def test_resumption_skips_done_clips(media: Path, tmp_path: Path) -> None:
     assert again.seen == [] and len(table) == 5
 
     # a half-written record, a changed subtitle and a failed record are redone; nothing else is
-    (tmp_path / "clips" / "mute.json").write_text("{", encoding="utf-8")
-    record = read_record(tmp_path / "clips" / "silent.json")
+    record_path(tmp_path, "mute").write_text("{", encoding="utf-8")
+    record = read_record(record_path(tmp_path, "silent"))
     record["status"] = "failed"
-    (tmp_path / "clips" / "silent.json").write_text(json.dumps(record), encoding="utf-8")
+    record_path(tmp_path, "silent").write_text(json.dumps(record), encoding="utf-8")
     srt = media / "face.srt"
     original = srt.read_text(encoding="utf-8")
     try:
@@ -125,7 +132,7 @@ def test_cli_clues(media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0
     printed = capsys.readouterr().out
     assert "5 clip record(s)" in printed and "unreadable" in printed
-    mute = read_record(out / "clips" / "mute.json")
+    mute = read_record(record_path(out, "mute"))
     assert mute["subtitle"] == "Where were you?" and mute["sex"] == "male"
     assert mute["flags"] == ["no_audio"] and list(mute["clues"]) == ["en"]
     assert main(["clues", str(tmp_path / "nowhere"), "--out", str(out)]) == 2

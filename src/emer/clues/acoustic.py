@@ -42,6 +42,10 @@ BANDS = {
 TREND = {"pitch_st": 1.5, "loudness_db": 3.0}
 
 
+#: Shortest audio (s) analysed: the smoothed loudness contour and the pitch tracker need this much.
+MIN_AUDIO_S = 0.3
+
+
 @dataclass(frozen=True)
 class AcousticParams:
     """Audio analysis settings (see ``params/01_generate_clues.yaml``)."""
@@ -99,13 +103,16 @@ def _thirds(values: np.ndarray, valid: np.ndarray) -> list[float]:
 
 
 def read_acoustic(audio: np.ndarray, params: AcousticParams | None = None) -> AcousticReading:
-    """Prosody of a mono float signal at ``params.sample_rate``."""
+    """Prosody of a mono float signal at ``params.sample_rate`` (at least :data:`MIN_AUDIO_S` long,
+    else ValueError)."""
     p = params or AcousticParams()
     sr, hop = p.sample_rate, p.hop_length
     audio = np.asarray(audio, dtype=np.float32)
     duration = len(audio) / sr
-    if len(audio) < p.frame_length or not np.isfinite(audio).all() or float(np.max(np.abs(audio))) == 0.0:
+    if not len(audio) or not np.isfinite(audio).all() or float(np.max(np.abs(audio))) == 0.0:
         return AcousticReading(duration, True)
+    if duration < MIN_AUDIO_S or len(audio) < p.frame_length:
+        raise ValueError(f"{duration:.3f} s of audio is too short to analyse (at least {MIN_AUDIO_S} s)")
     librosa = _librosa()
     rms = librosa.feature.rms(y=audio, frame_length=p.frame_length, hop_length=hop)[0]
     loudness = 20 * np.log10(np.maximum(rms, 1e-10))

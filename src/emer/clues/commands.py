@@ -10,8 +10,15 @@ import sys
 
 
 def _clue_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", help="a folder of clips (mp4, avi, mkv, webm, mov) or one clip")
-    parser.add_argument("--out", required=True, help="output folder (records, summary table)")
+    parser.add_argument(
+        "folder",
+        help="a folder of clips (any container FFmpeg reads: mp4, m4v, mkv, webm, mov, avi, ...) or one clip",
+    )
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="output folder (records, summary table); relative to the working directory",
+    )
     parser.add_argument(
         "--manifest", help="CSV table with a clip id column and a subtitle and/or speaker-sex column"
     )
@@ -121,7 +128,11 @@ def add_clue_commands(commands) -> None:
     explain.add_argument("--model", default=None, help="model name for the backend, where it takes one")
     explain.add_argument("--language", default="en", choices=["en", "zh"], help="language of the clues sent")
     explain.add_argument("--base-url", default=None, help="server address for the openai backend")
-    explain.add_argument("--cache-dir", default=None, help="LLM call cache folder (default: <out>/llm-cache)")
+    explain.add_argument(
+        "--cache-dir",
+        default=None,
+        help="LLM call cache folder (default: <out>/llm-cache; relative to the working directory)",
+    )
     explain.add_argument(
         "--cache-mode",
         default="read-write",

@@ -40,7 +40,7 @@ def clue_text(record: dict, language: str, with_subtitle: bool) -> str:
 
 
 def _ready(record: dict, language: str) -> bool:
-    return record.get("status") in ("ok", "partial") and language in record.get("clues", {})
+    return record.get("status") in ("ok", "partial", "damaged") and language in record.get("clues", {})
 
 
 def _merge(runner, inputs: dict[str, str], language: str, subtitles: dict[str, str] | None = None):
@@ -158,6 +158,8 @@ def _reusable(stored: dict | None, record: dict, identity: str, language: str) -
     """An explanation record is kept when made by the same backend from the same clues and subtitle."""
     return (
         stored is not None
+        and stored.get("clip") == record.get("clip")
+        and stored.get("clue_sha256") == record.get("file_sha256")
         and stored.get("backend") == identity
         and stored.get("clue_params") == record.get("params")
         and stored.get("subtitle") == record.get("subtitle")
@@ -167,6 +169,34 @@ def _reusable(stored: dict | None, record: dict, identity: str, language: str) -
             or (stored.get("status") == "skipped" and not _ready(record, language))
         )
     )
+
+
+def preflight_backend(backend: str, model: str, base_url: str, cache_mode: str = "read-write") -> None:
+    """Fail fast, before any clip is processed, when the backend cannot answer: the openai backend needs
+    a base URL and a model name, and its server must answer ``GET <base_url>/models`` within 5 s (any
+    HTTP answer counts; replay mode needs no server). Raises :class:`emer.llm.BackendError`."""
+    import urllib.error
+    import urllib.request
+
+    from emer.llm import BackendError
+
+    if backend != "openai":
+        return  # offline: its lexicon loads when the runner is made (DataError names what is missing)
+    if not base_url or not model:
+        raise BackendError("the openai backend needs --base-url (e.g. http://127.0.0.1:8000/v1) and --model")
+    if cache_mode == "replay":
+        return
+    url = base_url.rstrip("/") + "/models"
+    try:
+        with urllib.request.urlopen(url, timeout=5.0):
+            pass
+    except urllib.error.HTTPError:
+        return  # the server answers (some do not list models)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise BackendError(
+            f"the openai backend at {base_url} does not answer ({reason}); start the server or fix --base-url"
+        ) from None
 
 
 def run_explain(
@@ -199,14 +229,13 @@ def run_explain(
     params = params or ClueParams(languages=(language,))
     if language not in params.languages:
         raise ValueError(f"language {language!r} is not among the clue languages {params.languages}")
-    summary = run_clues(media, out_dir, params, manifest, id_column, subtitle_column, resume, progress)
-    records = [read_record(record_path(out_dir, clip)) for clip in summary["clip"]]
-    records = [r for r in records if r is not None]
-    runner = make_runner(
+    out_dir = Path(out_dir).absolute()  # relative paths are taken from the working directory
+    preflight_backend(backend, model, base_url, cache_mode)
+    runner = make_runner(  # before the clue stage: a missing data dir or model fails in seconds
         backend,
         model,
         base_url,
-        cache_dir=cache_dir or Path(out_dir) / "llm-cache",
+        cache_dir=Path(cache_dir).absolute() if cache_dir else out_dir / "llm-cache",
         cache_mode=cache_mode,
         data_dir=data_dir,
         progress=progress,
@@ -215,6 +244,9 @@ def run_explain(
     rows: list[dict] = []
     todo: dict[str, list[dict]] = {}
     try:
+        summary = run_clues(media, out_dir, params, manifest, id_column, subtitle_column, resume, progress)
+        records = [read_record(record_path(out_dir, clip)) for clip in summary["clip"]]
+        records = [r for r in records if r is not None]
         for strategy in strategies:
             for record in records:
                 stored = read_record(record_path(out_dir, record["clip"], f"explanations/{strategy}"))
@@ -231,6 +263,8 @@ def run_explain(
                     "language": language,
                     "clue_params": record.get("params"),
                     "clue_status": record.get("status"),
+                    "clue_sha256": record.get("file_sha256"),
+                    "file": record.get("file"),
                     "flags": record.get("flags", []),
                     "subtitle": record.get("subtitle"),
                     "clues": record.get("clues", {}).get(language, {}),

@@ -7,14 +7,23 @@ Decoding goes through PyAV (FFmpeg's libraries, shipped inside the ``av`` wheel)
 from __future__ import annotations
 
 import csv
+import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".webm", ".mov")
+#: Containers PyAV (FFmpeg) reads that hold video (and usually audio).
+VIDEO_EXTENSIONS = (
+    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".m2ts", ".mts",
+    ".flv", ".f4v", ".wmv", ".asf", ".3gp", ".ogv", ".vob",
+)  # fmt: skip
+#: Audio-only containers: their clips get the acoustic and lexical clues (flag ``no_video``).
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma")
+MEDIA_EXTENSIONS = VIDEO_EXTENSIONS + AUDIO_EXTENSIONS
 SUBTITLE_EXTENSIONS = (".srt", ".txt")
 
 
@@ -51,6 +60,134 @@ class MediaInfo:
     width: int = 0
     height: int = 0
     fps: float = 0.0
+    audio_duration: float = 0.0  # what the container says of the audio track (0: not stated)
+
+
+# ------------------------------------------------------------------------------------------ text files
+
+_BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+#: Non-letters that Latin-1 / Windows-1252 text commonly holds (quotes, dashes, symbols, no-break space).
+_LATIN_PUNCTUATION = set("\u00a0¡¿«»°·´¨ªº§©®€£¥¢‘’‚“”„–—…•‹›")
+
+
+def decode_text(raw: bytes, path: str | Path) -> str:
+    """Text of a subtitle or table file in UTF-8, UTF-16, UTF-32, GBK or Latin-1 (Windows-1252).
+
+    Detection order: a byte-order mark (UTF-8, UTF-32, UTF-16); strict UTF-8; UTF-16 without a mark
+    (NUL bytes on one side of most ASCII characters); then GBK and Windows-1252, each kept only when the
+    decoded text looks like that script: GBK when every character is ASCII or Chinese (GB2312 range,
+    CJK punctuation) and no Chinese character sits inside a Latin word; Windows-1252 when the accented
+    letters come alone or in runs of at most three that touch an ASCII letter. When both fit, the file
+    is refused as ambiguous.
+    A file in none of them raises :class:`MediaError`, naming the file: it is never decoded with
+    replacement characters.
+    """
+    for mark, encoding in _BOMS:
+        if raw.startswith(mark):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise MediaError(
+                    f"{path}: starts with a {encoding.upper()} byte-order mark but is not valid "
+                    f"{encoding.upper()} ({exc.reason} at byte {exc.start}); re-save it as UTF-8"
+                ) from None
+    try:
+        text = raw.decode("utf-8")
+        if "\x00" not in text:
+            return text
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in raw:
+        text = _utf16_without_bom(raw)
+        if text is None:
+            raise MediaError(f"{path}: holds NUL bytes but is not UTF-16 text; re-save it as UTF-8")
+        return text
+    gbk, latin = _as_gbk(raw), _as_latin(raw)
+    if gbk is not None and latin is not None:
+        raise MediaError(
+            f"{path}: the text is not UTF-8 and reads both as GBK ({gbk[:30]!r}) and as Latin-1 "
+            f"({latin[:30]!r}); re-save it as UTF-8"
+        )
+    if gbk is not None or latin is not None:
+        return gbk if gbk is not None else latin  # type: ignore[return-value]
+    raise MediaError(f"{path}: not text in UTF-8, UTF-16, GBK or Latin-1 (Windows-1252); re-save it as UTF-8")
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    if len(raw) % 2:
+        return None
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    encoding = "utf-16-le" if odd > even else "utf-16-be"
+    if max(even, odd) < len(raw) // 8:  # too few ASCII characters to tell the byte order
+        return None
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    if any(unicodedata.category(ch) in ("Cc", "Cn", "Cs") and ch not in "\r\n\t" for ch in text):
+        return None
+    return text
+
+
+def _is_cjk_text_char(ch: str) -> bool:
+    return (
+        "\u4e00" <= ch <= "\u9fff"
+        or "\u3400" <= ch <= "\u4dbf"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u2010" <= ch <= "\u2027"
+        or ch == "\u00b7"
+    )
+
+
+def _as_gbk(raw: bytes) -> str | None:
+    """The GBK reading when it decodes strictly into Chinese text, in the GB2312 range."""
+    try:
+        text = raw.decode("gbk")
+    except UnicodeDecodeError:
+        return None
+    if not all(ch.isascii() or _is_cjk_text_char(ch) for ch in text):
+        return None
+    for ch in text:  # GB2312 proper: both bytes from 0xA1; other second bytes are rare in real text
+        if not ch.isascii() and ch.encode("gbk")[-1] < 0xA1:
+            return None
+    for match in re.finditer(r"[^\x00-\x7f]+", text):  # "a中b": a Latin word read as Chinese
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if _ascii_letter(before) and _ascii_letter(after):
+            return None
+    return text
+
+
+def _ascii_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _as_latin(raw: bytes) -> str | None:
+    """The Windows-1252 reading when it looks like Latin-script text: every run of accented letters is
+    at most three long and touches an ASCII letter (the other non-ASCII characters are punctuation)."""
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    for match in re.finditer(r"[^\x00-\x7f]+", text):
+        run = match.group()
+        letters = [ch for ch in run if ch not in _LATIN_PUNCTUATION]
+        if not letters:
+            continue
+        if len(run) > 3 or not all(ch.isalpha() for ch in letters):
+            return None
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if len(letters) > 1 and not (_ascii_letter(before) or _ascii_letter(after)):
+            return None
+    return text
 
 
 # --------------------------------------------------------------------------------------------- subtitles
@@ -62,8 +199,11 @@ _TAG = re.compile(r"<[^>]+>|\{\\[^}]*\}")
 def read_subtitle_file(path: str | Path) -> str:
     """The text of a ``.srt`` (cue numbers, times and tags dropped, cues joined) or ``.txt`` file."""
     path = Path(path)
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MediaError(f"{path}: subtitle file cannot be read ({exc.strerror})") from None
+    text = decode_text(raw, path)
     if path.suffix.lower() != ".srt":
         return " ".join(line.strip() for line in text.splitlines() if line.strip())
     lines = []
@@ -97,7 +237,7 @@ def read_manifest(
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"{path}: clip table not found")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with io.StringIO(decode_text(path.read_bytes(), path), newline="") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         if id_column not in columns or not {subtitle_column, sex_column} & set(columns):
@@ -115,7 +255,12 @@ def read_manifest(
                 entry["subtitle"] = subtitle
             if sex in ("male", "female"):
                 entry["sex"] = sex
-            table[(row[id_column] or "").strip()] = entry
+            name = (row[id_column] or "").strip()
+            if name in table and table[name] != entry:
+                raise MediaError(
+                    f"{path}: clip {name!r} has two different rows (line {reader.line_num}); keep one"
+                )
+            table[name] = entry
         return table
 
 
@@ -125,25 +270,34 @@ def find_clips(
     id_column: str = "name",
     subtitle_column: str = "subtitle",
 ) -> list[Clip]:
-    """The video files directly in ``folder`` (sorted by name), each with its subtitle.
+    """The media files directly in ``folder`` (:data:`MEDIA_EXTENSIONS`, sorted by name), each with its
+    subtitle.
 
     The subtitle comes from the CSV table ``manifest`` (:func:`read_manifest`, which may also give the
     speaker's sex) when it has one for the clip, else from a sidecar ``<stem>.srt`` or ``<stem>.txt``
-    beside the video, else it is None. A single video file may be given instead of a folder. Clip ids
-    are file stems (the full file name where two files share a stem).
+    beside the video, else it is None. A single media file may be given instead of a folder. Clip ids
+    are file stems (the full file name where two files share a stem). A folder with no media file, or
+    two files that would get the same id, raise :class:`MediaError`.
     """
     folder = Path(folder)
     if folder.is_file():
         files = [folder]
     elif folder.is_dir():
-        files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+        present = [p for p in folder.iterdir() if p.is_file()]
+        files = sorted(p for p in present if p.suffix.lower() in MEDIA_EXTENSIONS)
+        if not files:
+            seen = f"{len(present)} file(s), none of them" if present else "it is empty: no"
+            raise MediaError(f"{folder}: no clips found ({seen} a media file: {', '.join(MEDIA_EXTENSIONS)})")
     else:
         raise MediaError(f"{folder}: no such folder or video file")
     table = read_manifest(manifest, id_column, subtitle_column) if manifest is not None else {}
     stems = [p.stem for p in files]
+    ids = [p.stem if stems.count(p.stem) == 1 else p.name for p in files]
+    for clip_id in sorted({i for i in ids if ids.count(i) > 1}):
+        same = [p.name for p, i in zip(files, ids, strict=True) if i == clip_id]
+        raise MediaError(f"{folder}: {', '.join(same)} would share the clip id {clip_id!r}; rename one")
     clips = []
-    for path in files:
-        clip_id = path.stem if stems.count(path.stem) == 1 else path.name
+    for path, clip_id in zip(files, ids, strict=True):
         entry = table.get(clip_id) or table.get(path.name) or {}
         subtitle, source = entry.get("subtitle"), ""
         if subtitle is not None:
@@ -181,16 +335,30 @@ def probe(path: str | Path) -> MediaInfo:
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
         duration = _duration(container, video, audio)
+        audio_duration = _stream_duration(audio) if audio is not None else 0.0
         if video is None:
-            return MediaInfo(duration, False, audio is not None)
+            return MediaInfo(duration, False, audio is not None, audio_duration=audio_duration)
         rate = float(video.average_rate or video.guessed_rate or 0)
-        return MediaInfo(duration, True, audio is not None, video.width, video.height, rate)
+        return MediaInfo(duration, True, audio is not None, video.width, video.height, rate, audio_duration)
+
+
+_HMS = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
+
+
+def _stream_duration(stream) -> float:
+    """A stream's own duration in seconds: its header value, else a Matroska ``DURATION`` tag; 0 if none."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    match = _HMS.match(str(stream.metadata.get("DURATION", "")).strip())
+    if match:
+        return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
+    return 0.0
 
 
 def _duration(container, video, audio) -> float:
     for stream in (video, audio):
-        if stream is not None and stream.duration and stream.time_base:
-            return float(stream.duration * stream.time_base)
+        if stream is not None and _stream_duration(stream) > 0:
+            return _stream_duration(stream)
     if container.duration:
         return container.duration / 1_000_000
     return 0.0
@@ -229,13 +397,15 @@ def read_frames(
         stream.thread_type = "AUTO"
         if skip_nonref:
             stream.codec_context.skip_frame = "NONREF"
+        # times count from the stream's first frame (MPEG-TS and FLV streams do not start at 0)
+        start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         previous = None  # (time, frame) of the last decoded frame before the current target
         index = 0
         try:
             for frame in container.decode(stream):
                 if index >= len(targets):
                     break
-                t = float(frame.time) if frame.time is not None else 0.0
+                t = float(frame.time) - start if frame.time is not None else 0.0
                 while index < len(targets) and t >= targets[index]:
                     # take the nearer of the previous frame and this one
                     if previous is not None and targets[index] - previous[0] < t - targets[index]:

@@ -1,10 +1,15 @@
 """The clue stage over a folder of clips: one JSON record per clip, a summary table, resumable.
 
-Each record (``<out>/clips/<clip>.json``) holds the clues in every language asked for, the numbers
-behind them, per-stage timings and a status: ``ok``, ``partial`` (with ``flags`` saying what is missing:
-``no_video``, ``no_face``, ``no_audio``, ``silent``, ``no_subtitle``, ``video_error``, ``audio_error``),
-``unreadable`` (the file cannot be opened) or ``failed`` (an unexpected error; ``error`` says which).
-A clip whose record exists with the same parameters is skipped on the next run.
+Each record (``<out>/clips/<name>.json``, :func:`record_path`: a readable slug of the clip id plus a
+hash of it, so distinct clips never share a file) holds the clip id and file name, the clues in every
+language asked for, the numbers behind them, per-stage timings and a status: ``ok``, ``partial`` (with
+``flags`` saying what is missing: ``no_video``, ``no_face``, ``no_audio``, ``silent``, ``short_audio``,
+``no_subtitle``, ``video_error``, ``audio_error``), ``damaged`` (the file decodes only in part:
+``truncated``, the frames or the audio end well before the duration the container states;
+``repeated_frames``, most sampled frames are copies of each other; ``notes`` says what was measured;
+the clues describe the part that decodes), ``unreadable`` (the file cannot be opened) or ``failed``
+(an unexpected error; ``error`` says which). A clip whose record exists for the same file content
+(SHA-256), subtitle and parameters is skipped on the next run.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emer.clues.acoustic import AcousticParams, AcousticReading, acoustic_clue, read_acoustic
+from emer.clues.acoustic import MIN_AUDIO_S, AcousticParams, AcousticReading, acoustic_clue, read_acoustic
 from emer.clues.lexical import LexicalReading, lexical_clue, read_lexical
 from emer.clues.media import (
     Clip,
@@ -38,6 +43,9 @@ from emer.clues.visual import EXPRESSIONS, ExpressionModel, VisualParams, Visual
 
 #: Bumped whenever the clue texts or numbers would change for the same parameters.
 CLUES_VERSION = "clues-1"
+#: A clip is ``truncated`` when its decoded frames or audio stop this share short of the container's
+#: duration and at least TRUNCATED_MIN_S seconds short.
+TRUNCATED_SHARE, TRUNCATED_MIN_S = 0.25, 0.5
 MODALITIES = ("visual", "acoustic", "lexical")
 SUMMARY_COLUMNS = [
     "clip",
@@ -105,10 +113,12 @@ class ClueExtractor:
             "clip": clip.clip,
             "file": clip.path.name,
             "file_size": _size(clip.path),
+            "file_sha256": file_sha256(clip.path),
             "status": "ok",
             "error": "",
             "flags": [],
             "errors": {},
+            "notes": {},
             "duration_s": 0.0,
             "subtitle": clip.subtitle,
             "subtitle_source": clip.subtitle_source,
@@ -128,8 +138,8 @@ class ClueExtractor:
             timings["total"] = time.perf_counter() - start
             return result
         try:
-            self._visual(clip, info.duration, result, keep_frames)
-            self._acoustic(clip, result)
+            self._visual(clip, info.duration, result, keep_frames, info.fps)
+            self._acoustic(clip, result, info.audio_duration)
             self._lexical(clip, result)
         except MissingDependencyError:
             raise
@@ -141,6 +151,8 @@ class ClueExtractor:
         flags = record["flags"]
         if {"no_video", "video_error"} & set(flags) and {"no_audio", "audio_error"} & set(flags):
             record["status"] = "unreadable"
+        elif {"truncated", "repeated_frames"} & set(flags):
+            record["status"] = "damaged"
         elif flags:
             record["status"] = "partial"
         record["clues"] = {
@@ -155,7 +167,9 @@ class ClueExtractor:
         return result
 
     # -- stages ---------------------------------------------------------------------------------------
-    def _visual(self, clip: Clip, duration: float, result: ClipResult, keep_frames: bool) -> None:
+    def _visual(
+        self, clip: Clip, duration: float, result: ClipResult, keep_frames: bool, fps: float = 0.0
+    ) -> None:
         p, record, timings = self.params, result.record, result.record["timings"]
         tick = time.perf_counter()
         try:
@@ -170,6 +184,7 @@ class ClueExtractor:
             return
         finally:
             timings["decode_video"] = time.perf_counter() - tick
+        times, frames = self._check_frames(record, np.sort(wanted), times, frames, duration, fps)
         tick = time.perf_counter()
         reading = VisualReading(
             duration, [self.model.read_frame(f, t) for f, t in zip(frames, times, strict=True)]
@@ -196,7 +211,36 @@ class ClueExtractor:
             "mean_probs": _named(overall),
         }
 
-    def _acoustic(self, clip: Clip, result: ClipResult) -> None:
+    @staticmethod
+    def _check_frames(record, wanted, times, frames, duration, fps):
+        """Flag frames that stop early (``truncated``) or copy each other (``repeated_frames``); keep
+        only the frames that lie near their sampling time (a truncated clip's last frame is not reused)."""
+        tolerance = max(0.25, 5.0 / fps) if fps > 0 else 0.25
+        near = np.abs(times - wanted) <= tolerance
+        if not near.all():
+            record["flags"].append("truncated")
+            last = float(times.max())
+            record["notes"]["visual"] = (
+                f"frames decode only up to {last:.2f} s of the {duration:.2f} s the container states; "
+                f"{int((~near).sum())} of {len(wanted)} sampled frames are missing"
+            )
+            # the decodable part only, each decoded frame once (the last one served every later target)
+            keep = near & np.r_[True, times[1:] != times[:-1]]
+            keep[0] = keep[0] or not keep.any()
+            times, frames = times[keep], [f for f, k in zip(frames, keep, strict=True) if k]
+        pairs = [
+            (a, b) for a, b, ta, tb in zip(frames, frames[1:], times, times[1:], strict=False) if tb > ta
+        ]
+        copies = sum(np.array_equal(a, b) for a, b in pairs)
+        if len(pairs) >= 2 and copies * 2 >= len(pairs):
+            record["flags"].append("repeated_frames")
+            record["notes"]["visual_repeats"] = (
+                f"{copies} of {len(pairs)} consecutive sampled frames are pixel-identical copies"
+            )
+        return times, frames
+
+    def _acoustic(self, clip: Clip, result: ClipResult, duration: float = 0.0) -> None:
+        """Acoustic reading; ``duration``: the audio track's length the container states (0: unknown)."""
         p, record, timings = self.params, result.record, result.record["timings"]
         tick = time.perf_counter()
         try:
@@ -210,6 +254,21 @@ class ClueExtractor:
             return
         finally:
             timings["decode_audio"] = time.perf_counter() - tick
+        seconds = len(audio) / p.acoustic.sample_rate
+        if duration > 0 and duration - seconds > max(TRUNCATED_MIN_S, TRUNCATED_SHARE * duration):
+            if "truncated" not in record["flags"]:
+                record["flags"].append("truncated")
+            record["notes"]["audio"] = (
+                f"audio decodes only {seconds:.2f} s of the {duration:.2f} s the container states"
+            )
+        if seconds < MIN_AUDIO_S:
+            record["flags"].append("short_audio")
+            record["acoustic"] = {"audio_s": round(seconds, 3)}
+            record["notes"]["acoustic"] = (
+                f"the audio track lasts {seconds:.2f} s, under the {MIN_AUDIO_S} s the acoustic "
+                "analysis needs; no acoustic clue"
+            )
+            return
         tick = time.perf_counter()
         reading = read_acoustic(audio, p.acoustic)
         timings["acoustic"] = time.perf_counter() - tick
@@ -253,6 +312,11 @@ class ClueExtractor:
         if result.acoustic is not None:
             return acoustic_clue(result.acoustic, language, clip.sex)
         flags = result.record["flags"]
+        if "short_audio" in flags:
+            seconds = result.record["acoustic"]["audio_s"]
+            if language == "zh":
+                return f"音频线索：音轨太短（{seconds:.2f} 秒），无法分析。"
+            return f"Acoustic clues: the audio track is too short ({seconds:.2f} s) to describe."
         if language == "zh":
             return "音频线索：文件没有音轨。" if "no_audio" in flags else "音频线索：音轨无法解码。"
         return (
@@ -287,9 +351,30 @@ def read_record(path: Path) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def record_name(clip: str) -> str:
+    """The file name (no extension) of a clip's records: a readable slug of the clip id (at most 60
+    characters) and the first 12 hex digits of the SHA-256 of the exact id, so that distinct ids
+    (``k a`` and ``k_a``, two emoji names, names differing in case) never share a record."""
+    slug = "".join(ch if ch.isalnum() or ch in "-_.+" else "_" for ch in clip)[:60].strip(".") or "_"
+    digest = hashlib.sha256(clip.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{slug}-{digest}"
+
+
 def record_path(out_dir: str | Path, clip: str, kind: str = "clips") -> Path:
-    safe = "".join(ch if ch.isalnum() or ch in "-_.+" else "_" for ch in clip)
-    return Path(out_dir) / kind / f"{safe}.json"
+    """Where the record of clip id ``clip`` lives (see :func:`record_name`)."""
+    return Path(out_dir) / kind / f"{record_name(clip)}.json"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _rounded(value: float | None, digits: int) -> float:
@@ -339,13 +424,16 @@ def _progress(items: list, enabled: bool, desc: str):
 
 
 def _reusable(record: dict | None, clip: Clip, params: ClueParams) -> bool:
-    """A stored record is kept when it was made from the same file, subtitle and parameters."""
+    """A stored record is kept when it was made for the same clip id from the same file content,
+    subtitle and parameters."""
     return (
         record is not None
         and record.get("status") != "failed"
         and record.get("params") == params.fingerprint()
-        and record.get("file") == clip.path.name
+        and record.get("clip") == clip.clip
         and record.get("file_size") == _size(clip.path)
+        and bool(record.get("file_sha256"))
+        and record.get("file_sha256") == file_sha256(clip.path)
         and record.get("subtitle") == clip.subtitle
         and record.get("sex") == clip.sex
     )
@@ -375,6 +463,11 @@ def run_clues(
     """
     extractor = extractor or ClueExtractor(params)
     clips = find_clips(media, manifest, id_column, subtitle_column)
+    names: dict[str, str] = {}
+    for clip in clips:
+        other = names.setdefault(record_name(clip.clip), clip.clip)
+        if other != clip.clip:
+            raise MediaError(f"{media}: clips {other!r} and {clip.clip!r} share a record name; rename one")
     rows = []
     for clip in _progress(clips, progress, "clues"):
         path = record_path(out_dir, clip.clip)
