@@ -198,12 +198,13 @@ def test_paired_tests_identical_and_dominating_systems(tmp_path, data_dir, gold)
         baselines=False,
         n_boot=200,
     )
-    pairs = card.paired[card.paired["family"] == "submitted"].set_index(["system_a", "system_b"])
+    pairs = card.paired[card.paired["family"] == "perfect vs others"].set_index(["system_a", "system_b"])
     same = pairs.loc[("perfect", "twin")]
     assert same["delta"] == 0 and same["p_bootstrap"] == 1 and same["p_randomization"] == 1
     assert not same["significant"]
     best = pairs.loc[("perfect", "nothing")]
-    assert best["delta"] == 100 and best["p_randomization"] <= 1 / 201 and best["significant"]
+    assert best["delta"] == 100 and best["p_randomization"] == 1 / (best["n_permutations"] + 1)
+    assert best["significant"]
     board = card.leaderboard.set_index("system")
     assert board.loc["perfect", "value"] == 100 and board.loc["twin", "tied_with_best"]
     assert not board.loc["nothing", "tied_with_best"]
@@ -365,3 +366,36 @@ def test_extraction_runs_are_recorded_and_replay_without_the_server(tmp_path, da
     assert replayed.submitted[0].runs == result.runs and replayed.signature == live.signature
     with pytest.raises(ValueError, match="deterministic"):
         Extractor(runs=3)
+
+
+def test_matching_metrics_of_a_description_set_equal_the_metric_module(tmp_path, data_dir):
+    from emer.data import load_emer_v1, load_v1_baseline_outputs
+    from emer.metrics.matching import matching_scores
+
+    system = load_v1_baseline_outputs(data_dir)
+    system = system[system["system"] == "Valley"]
+    path = _csv(
+        tmp_path / "valley.csv",
+        pd.DataFrame({"name": system["sample"], "description": system["description"]}),
+    )
+    card = score(
+        [str(path)],
+        "emer-v1",
+        data_dir=data_dir,
+        language="zh",
+        metrics=("matching",),
+        n_boot=20,
+        baselines=False,
+    )
+    gold = load_emer_v1(data_dir)
+    gold = gold[gold["language"] == "zh"]
+    reference = matching_scores(
+        system.assign(setting="v1"),
+        dict(zip(gold["sample"], gold["description"].str.strip(), strict=True)),
+        "zh",
+    )
+    result = card.submitted[0]
+    for column in ("bleu_1", "bleu_4", "meteor", "rouge_l", "cider"):
+        assert result.value(column) == pytest.approx(reference[column].mean(), abs=1e-12), column
+    assert "similarity" not in result.metrics  # an English model: no Chinese similarity
+    assert "lang:zh" in card.signature and card.rank_by == "bleu_4" and result.label_source == ""

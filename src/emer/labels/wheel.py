@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
@@ -52,6 +52,7 @@ EW_METRICS = ("M1", "M2", *(f"W{k}-L{j}" for k in WHEELS for j in (1, 2)))
 LEVEL1_AT_LEVEL2 = ("first-child", "self", "drop")
 
 
+@lru_cache(maxsize=1 << 16)
 def wheel_key(label: str) -> str:
     """Lookup form of a label: :func:`normalise_label` (lower-case, trimmed, inner spaces collapsed), with
     a straight apostrophe written as the typographic one the released tables use (``don’t care``)."""

@@ -171,8 +171,9 @@ class EWScorer:
         out = {
             key: np.repeat([k[i] for k in group_keys], n_metrics * n_samples) for i, key in enumerate(keys)
         }
-        out["metric"] = np.tile(np.repeat(self.metrics, n_samples), n_sets)
-        out["sample"] = np.tile(self.samples, n_sets * n_metrics)
+        # list repetition: np.tile of many strings is slow (it builds a wide unicode array)
+        out["metric"] = [m for m in self.metrics for _ in range(n_samples)] * n_sets
+        out["sample"] = list(self.samples) * (n_sets * n_metrics)
         for name, values in (
             ("n_gold", a["n_gold"]),
             ("n_pred", a["n_pred"]),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from emer import __version__
-from emer.labels.wheel import label_losses, wheel_groupings
+from emer.labels.wheel import label_losses, wheel_groupings, wheel_key
 from emer.metrics.hitrate import HIT_RATE_METRICS
 from emer.metrics.wheel import EWScorer
 from emer.scoring import families as F
@@ -92,7 +92,7 @@ class Scoring:
         )
         self.groupings = wheel_groupings(data_dir, revision=options.revision)
         self.families = self._families()
-        self.rank_by = options.rank_by or ("M-avg" if "ew" in self.families else "hit rate")
+        self.rank_by = options.rank_by or self._default_rank_by()
         self.scorer = EWScorer(self.dataset.ov_gold, self.groupings) if self.dataset.ov_gold else None
         self._runners: dict[int, object] = {}
         self.extraction_label = ""
@@ -122,6 +122,17 @@ class Scoring:
                 f"families available here: {', '.join(f for f in F.FAMILIES if available[f])}"
             )
         return tuple(f for f in F.FAMILIES if f in asked)
+
+    def _default_rank_by(self) -> str:
+        if "ew" in self.families:
+            return "M-avg"
+        if "hitrate" in self.families:
+            return "hit rate"
+        return "Avg" if "sets" in self.families else "bleu_4"
+
+    @property
+    def needs_labels(self) -> bool:
+        return any(f in self.families for f in ("ew", "sets", "hitrate"))
 
     def _runner(self, run: int):
         if run not in self._runners:
@@ -178,6 +189,8 @@ class Scoring:
             if prediction.has_labels:
                 result.label_source = "given"
                 runs = [english_label_lists(prediction)]
+            elif not self.needs_labels:
+                runs = [{s: [] for s in descriptions}]
             else:
                 result.label_source = "extracted"
                 runs = self._extract(descriptions, result)
@@ -212,6 +225,8 @@ class Scoring:
             if "labels" in part:
                 result.label_source = "released"
                 runs = [dict(zip(part["sample"], part["labels"], strict=True))]
+            elif not self.needs_labels:
+                runs = [{s: [] for s in descriptions}]
             else:
                 result.label_source = "extracted"
                 runs = self._extract(descriptions, result)[:1]
@@ -279,29 +294,46 @@ class Scoring:
 
     def _ew_detail(self, labels: Mapping[str, list[str]], arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
         """Per sample and EW metric: mapped gold and predicted classes, dropped labels, counts, scores."""
-        rows = []
+        samples = self.scorer.samples
         gold = self.dataset.ov_gold
-        for j, metric in enumerate(self.scorer.metrics):
-            grouping = self.groupings[metric]
-            for i, sample in enumerate(self.scorer.samples):
-                rows.append(
-                    {
-                        "sample": sample,
-                        "metric": metric,
-                        "gold_labels": "; ".join(gold[sample]),
-                        "gold_classes": "; ".join(sorted(grouping.canonical(gold[sample]))),
-                        "labels": "; ".join(labels[sample]),
-                        "predicted_classes": "; ".join(sorted(grouping.canonical(labels[sample]))),
-                        "dropped": "; ".join(dict.fromkeys(grouping.dropped(labels[sample]))),
-                        "n_gold": int(arrays["n_gold"][i, j]),
-                        "n_pred": int(arrays["n_pred"][i, j]),
-                        "n_hit": int(arrays["n_hit"][i, j]),
-                        "accuracy": float(arrays["accuracy"][i, j]) if arrays["scored"][i, j] else np.nan,
-                        "recall": float(arrays["recall"][i, j]) if arrays["scored"][i, j] else np.nan,
-                        "scored": bool(arrays["scored"][i, j]),
-                    }
-                )
-        return pd.DataFrame(rows)
+        gold_keys = [[wheel_key(x) for x in gold[s]] for s in samples]
+        pred_keys = [[wheel_key(x) for x in labels[s]] for s in samples]
+
+        def classes(keys: list[str], mapping: Mapping[str, str]) -> str:
+            return "; ".join(sorted({mapping[k] for k in keys if k in mapping}))
+
+        columns: dict[str, list] = {name: [] for name in ("gold_classes", "predicted_classes", "dropped")}
+        for metric in self.scorer.metrics:
+            mapping = self.groupings[metric].mapping
+            columns["gold_classes"] += [classes(k, mapping) for k in gold_keys]
+            columns["predicted_classes"] += [classes(k, mapping) for k in pred_keys]
+            columns["dropped"] += [
+                "; ".join(dict.fromkeys(x for x, k in zip(labels[s], keys, strict=True) if k not in mapping))
+                for s, keys in zip(samples, pred_keys, strict=True)
+            ]
+        n_metrics = len(self.scorer.metrics)
+        scored = arrays["scored"].T.ravel()
+
+        def by_metric(name: str) -> np.ndarray:
+            return arrays[name].T.ravel()  # (sample, metric) -> rows ordered metric, then sample
+
+        return pd.DataFrame(
+            {
+                "sample": list(samples) * n_metrics,
+                "metric": [m for m in self.scorer.metrics for _ in samples],
+                "gold_labels": ["; ".join(gold[s]) for s in samples] * n_metrics,
+                "gold_classes": columns["gold_classes"],
+                "labels": ["; ".join(labels[s]) for s in samples] * n_metrics,
+                "predicted_classes": columns["predicted_classes"],
+                "dropped": columns["dropped"],
+                "n_gold": by_metric("n_gold"),
+                "n_pred": by_metric("n_pred"),
+                "n_hit": by_metric("n_hit"),
+                "accuracy": np.where(scored, by_metric("accuracy"), np.nan),
+                "recall": np.where(scored, by_metric("recall"), np.nan),
+                "scored": scored,
+            }
+        )
 
     def _hit_detail(self, per_sample: pd.DataFrame, labels: Mapping[str, list[str]]) -> pd.DataFrame:
         out = per_sample.copy()

@@ -81,7 +81,7 @@ class Extractor:
             timeout_s=self.timeout_s,
             concurrency=self.concurrency,
             data_dir=data_dir,
-            progress=True,
+            progress=self.backend != "offline",
         )
 
     def describe(self, runner: LLMRunner) -> str:

@@ -102,11 +102,7 @@ class Scorecard:
             )
         ranked = [r for r in results if rank_by in r.metrics and r.is_final]
         notes = [scoring.dataset.baseline_note] if scoring.dataset.baseline_note else []
-        try:
-            paired = _paired(ranked, rank_by, scoring)
-        except ValueError as exc:  # too few draws for a verdict: keep every score, say why there is none
-            paired = _paired([], rank_by, scoring)
-            notes.append(f"No paired tests: {exc}")
+        paired = paired_tests(ranked, rank_by, scoring)
         leaderboard = _leaderboard(ranked, rank_by, paired, scoring)
         checkpoints = _checkpoint_table(results, submissions, rank_by)
         if not checkpoints.empty:
@@ -284,9 +280,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return clean.to_dict(orient="records")
 
 
-def _paired(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> pd.DataFrame:
-    """Each submitted system against every baseline and every other submitted system, and the top system
-    against every other (for the leaderboard's ties); Holm within each family."""
+def paired_tests(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> pd.DataFrame:
+    """Paired tests on the ranking score. One family per submitted system (against every baseline and
+    every other submitted system), and one of the top system against every other (the leaderboard's
+    ties); Holm within each family. A family of m comparisons gets at least ``10 m / alpha``
+    randomization draws, so that a Holm verdict is possible and not decided by the draws' floor."""
     from emer.metrics.significance import paired_comparisons
 
     options = scoring.options
@@ -303,41 +301,43 @@ def _paired(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> pd.Da
         "p_randomization",
         "p_holm",
         "significant",
+        "n_permutations",
     ]
     if len(ranked) < 2:
         return pd.DataFrame(columns=columns)
     systems = {r.name: r.metrics[rank_by].x for r in ranked}
     statistic = ranked[0].metrics[rank_by].statistic
-    submitted = [r.name for r in ranked if r.kind == "submitted"]
-    others = [r.name for r in ranked]
-    pairs = []
-    for i, a in enumerate(submitted):
-        pairs += [(a, b) for b in others if b != a and (b not in submitted or submitted.index(b) > i)]
+    names = [r.name for r in ranked]
+    families = [
+        (f"{r.name} vs others", [(r.name, b) for b in names if b != r.name])
+        for r in ranked
+        if r.kind == "submitted"
+    ]
     best = max(ranked, key=lambda r: (r.value(rank_by), r.name)).name
-    top_pairs = [(best, r.name) for r in ranked if r.name != best]
+    families.append(("top vs others", [(best, b) for b in names if b != best]))
     frames = []
-    for family, family_pairs in (("submitted", pairs), ("top", top_pairs)):
-        if not family_pairs:
-            continue
+    for family, pairs in families:
+        permutations = max(options.n_boot, int(np.ceil(10 * len(pairs) / options.alpha)))
         table = paired_comparisons(
             systems,
             statistic,
-            family_pairs,
+            pairs,
             n_draws=options.n_boot,
             seed=options.seed,
             confidence=options.confidence,
             alpha=options.alpha,
+            n_permutations=permutations,
         )
-        frames.append(table.assign(family=family))
+        frames.append(table.assign(family=family, n_permutations=permutations))
     frame = pd.concat(frames, ignore_index=True)
-    return frame[[c for c in columns if c in frame] + [c for c in frame if c not in columns]]
+    return frame[columns]
 
 
 def _leaderboard(
     ranked: list[SystemResult], rank_by: str, paired: pd.DataFrame, scoring: Scoring
 ) -> pd.DataFrame:
     rows = []
-    top = paired[paired["family"] == "top"] if len(paired) else paired
+    top = paired[paired["family"] == "top vs others"] if len(paired) else paired
     significant = dict(zip(top["system_b"], top["significant"], strict=True)) if len(top) else {}
     for result in ranked:
         low, high = result.intervals.get(rank_by, (np.nan, np.nan))
