@@ -168,12 +168,13 @@ class OpenAIBackend:
         connection = connection_type(url.hostname, url.port, timeout=timeout_s)
         deadline = time.monotonic() + timeout_s
         expired = threading.Event()
+        sockets: list[socket.socket] = []  # kept: the connection lets go of its socket once answered
 
         def cut_off() -> None:  # wakes a read blocked on a slow server
             expired.set()
-            if connection.sock is not None:
+            for sock in sockets:
                 with contextlib.suppress(OSError):
-                    connection.sock.shutdown(socket.SHUT_RDWR)
+                    sock.shutdown(socket.SHUT_RDWR)
 
         watchdog = threading.Timer(timeout_s, cut_off)
         watchdog.daemon = True
@@ -186,6 +187,10 @@ class OpenAIBackend:
                 "Accept": "application/json",
                 "Authorization": f"Bearer {self._api_key}",
             }
+            connection.connect()
+            sockets.append(connection.sock)
+            if expired.is_set():  # connecting took the whole time
+                raise TransientError(too_slow)
             connection.request("POST", path, body, headers)
             response = connection.getresponse()
             declared = response.getheader("Content-Length")
