@@ -265,3 +265,36 @@ def test_an_answer_the_server_cut_off_drops_its_unfinished_label(server: ChatSer
     out = extract_ov_labels(runner, TEXTS.head(1))
     assert out["labels"].tolist() == [["happy", "sad"]] and out["truncated"].tolist() == [True]
     runner.cache.close()
+
+
+def test_notebook_03_on_a_fresh_cache_replays_beside_the_chosen_backend(
+    server: ChatServer, tmp_path: Path, data_dir: Path
+) -> None:
+    """Notebook 03's extractors on an empty cache folder: the chosen backend (a server) records its calls
+    while a replayed backend reads the same file; that read used to fail as 'database disk image is
+    malformed'."""
+    from emer.analysis.ablation import ablation_extractors, close_extractors, run_ablation
+    from emer.analysis.subset import take_samples
+    from emer.data import load_emer_v2_parts
+
+    parts = take_samples(load_emer_v2_parts(data_dir), 40)
+    main = {
+        "backend": "openai",
+        "model": "normal",
+        "base_url": server.base_url,
+        "cache_dir": tmp_path / "fresh",
+        "cache_mode": "read-write",
+        "max_tokens": 32,
+        "data_dir": data_dir,
+        "languages": ["en"],
+        "timeout_s": 5.0,
+    }
+    cached = [{"name": "SmolLM2", "backend": "transformers", "model": "smollm2", "max_tokens": 48}]
+    extractors = ablation_extractors(main, cached)
+    try:
+        labels = run_ablation(extractors, parts, ["V+A+T", "V"])
+    finally:
+        close_extractors(extractors)
+    chosen = labels[labels["extractor"] == "normal"]
+    assert len(chosen) == 80 and (chosen["status"] == "ok").all()
+    assert any("not recorded, left out" in note for note in extractors[-1].notes)
