@@ -422,3 +422,17 @@ def test_the_committed_cache_folder_sends_new_calls_to_the_users_cache(
     own = make_runner("openai", "my-model", "http://127.0.0.1:9/v1", cache_dir=tmp_path / "mine")
     assert own.cache.path == tmp_path / "mine" / "llm-calls.sqlite"
     own.cache.close()
+
+
+def test_a_replay_miss_names_every_file_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from emer.llm import cache as cache_module
+
+    project = tmp_path / "outputs" / "cache"
+    monkeypatch.setattr(cache_module, "PROJECT_CACHE_DIR", project)
+    monkeypatch.setenv("EMER_CACHE_DIR", str(tmp_path / "user"))
+    with open_cache(project, write_project=True) as cache:
+        extract_ov_labels(_runner(ScriptedBackend(), cache), _texts(1))
+    with open_cache(project, "replay") as cache, pytest.raises(ReplayMiss) as miss:
+        extract_ov_labels(_runner(ScriptedBackend(), cache), _texts(2))
+    assert str(project / "llm-calls.sqlite") in str(miss.value)
+    assert str(tmp_path / "user" / "llm" / "llm-calls.sqlite") in str(miss.value)

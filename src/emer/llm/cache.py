@@ -210,6 +210,12 @@ class CallCache:
         return self._db
 
     @property
+    def location(self) -> str:
+        """The file(s) read, for messages: this file, and the read-only ones before it."""
+        extra = ", ".join(str(path) for path, _ in self._extra)
+        return f"{self.path}" + (f" (and {extra}, read only)" if extra else "")
+
+    @property
     def reads(self) -> bool:
         return self.mode != "off"
 

@@ -132,7 +132,7 @@ class LLMRunner:
         if missing:
             first = ", ".join(f"{r.task}/{r.sample}" for r in missing[:3])
             raise ReplayMiss(
-                f"{self.cache.path}: replay-only, but {len(missing)} call(s) of {self.label} are "
+                f"{self.cache.location}: replay-only, but {len(missing)} call(s) of {self.label} are "
                 f"not recorded (first: {first}); run once with cache_mode='read-write' and the model "
                 "available, or choose a backend whose calls are in the cache"
             )
