@@ -277,7 +277,8 @@ class LLMRunner:
             for future in running:
                 future.cancel()
             for future, batch in sorted(running.items(), key=lambda item: item[1][0]):
-                if future.done() and not future.cancelled():  # answers already received are kept
+                # answers already received are kept
+                if future.done() and not future.cancelled() and future.exception() is None:
                     for i, result in self._results(batch, future.result()):
                         receive(i, result)
             pool.shutdown(wait=False, cancel_futures=True)
