@@ -2,7 +2,8 @@
 
 The server's behaviour is chosen by the requested model name: normal answers, slow answers (the client
 times out), HTTP 5xx (always, or the first time only), a 401, a body that is not JSON, a JSON body without
-choices. Nothing leaves 127.0.0.1.
+choices, a 14 MB answer, an answer dripped byte by byte, 429/503 with Retry-After. Nothing leaves
+127.0.0.1; every answer ends by itself within a few seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pandas as pd
 import pytest
 
 from emer.llm import GenerationSettings, LLMRunner, OpenAIBackend, RunSettings, extract_ov_labels, open_cache
-from emer.llm.backends import api_key_from_environment
+from emer.llm.backends import api_key_from_environment, retry_after_seconds
 
 
 class ChatServer(ThreadingHTTPServer):
@@ -31,6 +33,9 @@ class ChatServer(ThreadingHTTPServer):
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
+
+    def handle_error(self, request, client_address) -> None:  # a client that hung up: expected here
+        pass
 
     @property
     def base_url(self) -> str:
@@ -84,18 +89,50 @@ class ChatHandler(BaseHTTPRequestHandler):
             return
         if model == "parallel":
             time.sleep(0.05)
+        if model in ("ratelimit", "unavailable") and f"{model}:{user}" not in self.server.failed_once:
+            self.server.failed_once.add(f"{model}:{user}")
+            self.send_response(429 if model == "ratelimit" else 503)
+            wait = "1" if model == "ratelimit" else formatdate(time.time() + 30, usegmt=True)
+            self.send_header("Retry-After", wait)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+            return
         text = "[angry, impatient]" if "shouts" in user else "[happy]"
+        if model == "cutoff":
+            text = "[happy, sad, ang"
+        if model == "huge":
+            text = "[" + "happy, " * 2_000_000 + "sad]"  # 14 MB
+        body = self._body(model, text)
+        if model == "drip":  # 10 bytes every 0.25 s: each read is quick, the whole answer is not
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for i in range(0, len(body), 10):
+                self.wfile.write(body[i : i + 10])
+                self.wfile.flush()
+                time.sleep(0.25)
+            return
+        self._send(200, body)
+
+    @staticmethod
+    def _body(model: str, text: str) -> bytes:
         body = {
             "id": "chatcmpl-test",
             "object": "chat.completion",
             "created": 0,
             "model": model,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "length" if model == "cutoff" else "stop",
+                }
             ],
             "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13},
         }
-        self._send(200, json.dumps(body).encode())
+        return json.dumps(body).encode()
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +215,86 @@ def test_api_key_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert api_key_from_environment() == "project-key"
     with pytest.raises(ValueError, match="base_url"):
         OpenAIBackend("", "model")
+
+
+def test_an_over_size_answer_fails_and_is_not_cached(server: ChatServer, tmp_path: Path) -> None:
+    runner = _runner(server, "huge", tmp_path, timeout_s=2.0, retries=0)
+    started = time.monotonic()
+    out = extract_ov_labels(runner, TEXTS.head(1))
+    assert out["status"].tolist() == ["failed"] and "over the cap of 65536 bytes" in out["error"][0]
+    assert time.monotonic() - started < 2.0
+    assert runner.cache.summary() == []  # nothing recorded
+    runner.cache.close()
+
+
+def test_the_timeout_covers_the_whole_answer(server: ChatServer, tmp_path: Path) -> None:
+    runner = _runner(server, "drip", tmp_path, timeout_s=1.0, retries=0)
+    started = time.monotonic()
+    out = extract_ov_labels(runner, TEXTS.head(1))
+    assert time.monotonic() - started < 1.8  # the answer would take about 6 s
+    assert out["status"].tolist() == ["failed"] and "Timeout" in out["error"][0]
+    assert runner.cache.summary() == []
+    runner.cache.close()
+
+
+@pytest.mark.parametrize(("model", "waits"), [("ratelimit", [1.0]), ("unavailable", [5.0])])
+def test_retry_after_of_429_and_503_is_honoured(
+    server: ChatServer, tmp_path: Path, model: str, waits: list[float]
+) -> None:
+    slept: list[float] = []
+    runner = LLMRunner(
+        OpenAIBackend(server.base_url, model),
+        open_cache(tmp_path, "read-write"),
+        settings=RunSettings(timeout_s=5.0, retries=2, backoff_s=0.01, max_backoff_s=5.0),
+        sleep=slept.append,
+    )
+    out = extract_ov_labels(runner, TEXTS.head(1))
+    assert out["status"].tolist() == ["ok"] and slept == waits  # 503: an HTTP date 30 s ahead, capped
+    runner.cache.close()
+
+
+def test_retry_after_values() -> None:
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds(formatdate(1000.0 + 42, usegmt=True), now=1000.0) == 42.0
+    assert retry_after_seconds(formatdate(1000.0 - 5, usegmt=True), now=1000.0) == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+def test_an_answer_the_server_cut_off_drops_its_unfinished_label(server: ChatServer, tmp_path: Path) -> None:
+    runner = _runner(server, "cutoff", tmp_path)
+    out = extract_ov_labels(runner, TEXTS.head(1))
+    assert out["labels"].tolist() == [["happy", "sad"]] and out["truncated"].tolist() == [True]
+    runner.cache.close()
+
+
+def test_notebook_03_on_a_fresh_cache_replays_beside_the_chosen_backend(
+    server: ChatServer, tmp_path: Path, data_dir: Path
+) -> None:
+    """Notebook 03's extractors on an empty cache folder: the chosen backend (a server) records its calls
+    while a replayed backend reads the same file; that read used to fail as 'database disk image is
+    malformed'."""
+    from emer.analysis.ablation import ablation_extractors, close_extractors, run_ablation
+    from emer.analysis.subset import take_samples
+    from emer.data import load_emer_v2_parts
+
+    parts = take_samples(load_emer_v2_parts(data_dir), 40)
+    main = {
+        "backend": "openai",
+        "model": "normal",
+        "base_url": server.base_url,
+        "cache_dir": tmp_path / "fresh",
+        "cache_mode": "read-write",
+        "max_tokens": 32,
+        "data_dir": data_dir,
+        "languages": ["en"],
+        "timeout_s": 5.0,
+    }
+    cached = [{"name": "SmolLM2", "backend": "transformers", "model": "smollm2", "max_tokens": 48}]
+    extractors = ablation_extractors(main, cached)
+    try:
+        labels = run_ablation(extractors, parts, ["V+A+T", "V"])
+    finally:
+        close_extractors(extractors)
+    chosen = labels[labels["extractor"] == "normal"]
+    assert len(chosen) == 80 and (chosen["status"] == "ok").all()
+    assert any("not recorded, left out" in note for note in extractors[-1].notes)

@@ -74,3 +74,18 @@ def test_generation_parsing_and_cache(smollm2: TransformersBackend, tmp_path: Pa
 def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="cannot load transformers model"):
         TransformersBackend(str(tmp_path / "no-model")).load()
+
+
+def test_an_answer_cut_off_at_max_tokens_is_marked_and_drops_its_unfinished_label(
+    smollm2: TransformersBackend, tmp_path: Path
+) -> None:
+    runner = LLMRunner(smollm2, open_cache(None, "off"), GenerationSettings(max_tokens=4), RunSettings())
+    out = extract_ov_labels(runner, TEXTS)
+    assert out["truncated"].all()  # four tokens cannot hold "[furious, ...]" and its closing bracket
+    rows = zip(out["answer"], out["labels"], out["status"], out["error"], strict=True)
+    for answer, labels, status, error in rows:
+        unfinished = answer.replace("[", ",").split(",")[-1].strip().lower()
+        if status == "ok":
+            assert unfinished not in labels, (answer, labels)
+        else:
+            assert "cut off" in error or "no list" in error, (answer, error)

@@ -2,7 +2,10 @@
 
     python -m emer.llm --backend transformers --model smollm2 --max-tokens 48 --combinations V+A+T
 
-Calls already recorded are not made again (an interrupted run resumes). The settings that enter the cache
+Calls already recorded are not made again (an interrupted run resumes). With the default ``--cache-dir``
+(the project's ``outputs/cache``) the calls go to the user's own cache (``$EMER_CACHE_DIR/llm``), which
+notebook 03 reads too; ``--into-project`` records them into the committed ``outputs/cache/llm-calls.sqlite``
+instead (for the project's maintainers, when the recorded calls change). The settings that enter the cache
 key (backend, model, temperature, max tokens and, when sampling, the seed) must equal those of the
 ``cached_backends`` entry in ``params/03_ablate_modalities.yaml``.
 """
@@ -34,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--languages", nargs="+", default=["en"])
     parser.add_argument("--combinations", nargs="+", default=list(COMBINATIONS))
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument(
+        "--into-project",
+        action="store_true",
+        help="record into the committed outputs/cache/llm-calls.sqlite (maintainers only)",
+    )
     args = parser.parse_args(argv)
     runner = make_runner(
         args.backend,
@@ -48,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         batch_size=args.batch_size,
         data_dir=args.data_dir,
         progress=True,
+        write_project=args.into_project,
     )
     parts = take_samples(load_emer_v2_parts(args.data_dir), args.limit)
     try:

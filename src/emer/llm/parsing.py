@@ -3,6 +3,24 @@
 Models wrap lists in code fences or prose, quote or do not quote, use Chinese brackets and commas, repeat
 words and change case. Every parser returns a clean value or raises :class:`MalformedAnswer` with the
 reason; a malformed answer is reported per sample and never used as a result.
+
+**Which list is the answer's** (:func:`parse_labels`), in this order:
+
+1. Reasoning is not the answer: with a closing ``</think>`` (``</thinking>``, ``</reasoning>``) only the
+   text after the last one is read; an opening tag never closed (the answer stopped while reasoning) is
+   malformed.
+2. A list that repeats a list written in the described text (``source``: the text the labels are asked
+   for, which the prompt contains and the model may echo) is not the answer's: whoever wrote the
+   description cannot plant the labels. If every list of the answer is such an echo, it is malformed.
+3. Of the remaining bracketed lists, the last one introduced by an answer marker (``answer:``,
+   ``final answer:``, ``labels:``, ``emotions:``, ``output:``, ``答案：``, ...) is the answer's; with no
+   marked list, the last list. A list the answer was still writing when cut off at ``max_tokens`` counts
+   as the last list.
+4. With no bracketed list, a short comma, line or bullet separated answer is read as the list.
+
+**Answers cut off at max_tokens** (``truncated=True``: finish reason ``length``): when the list the answer
+ends in was not closed, its last label is dropped unless a separator or a closing quote shows it was
+finished; a closed list is kept whole. An answer cut off before its first label ended is malformed.
 """
 
 from __future__ import annotations
@@ -25,6 +43,15 @@ _LIST = re.compile(r"\[[^\[\]]*\]")
 _PREFIX = re.compile(
     r"^\s*(?:answer|output|labels?|emotions?|result|答案|输出|情绪)\s*[:：]\s*", re.IGNORECASE
 )
+#: An answer marker right before a list: "Final answer: [", "**Labels:** [", "The emotions are [".
+_MARKER = re.compile(
+    r"(?:answer|output|labels?|emotions?|result|答案|输出|情绪|标签)\W{0,4}(?:[:：]|\bis\b|\bare\b)\W{0,4}$",
+    re.IGNORECASE,
+)
+_THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
+_THINK_CLOSE = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[,，、;；\n]")
+_QUOTED = re.compile(r"""^\s*(['"‘“「『]).*(['"’”」』])\s*$""", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)、])\s*", re.MULTILINE)
 _CONJUNCTION = re.compile(r"^(?:(?:and|or)\s+|&\s*)")
 _EMPTY_WORDS = {"", "none", "no emotion", "no emotions", "n/a", "null", "无", "没有", "空"}
@@ -39,25 +66,72 @@ def _clean(text: object) -> str:
     return _FENCE.sub("", text).strip()
 
 
+def answer_part(text: str) -> str:
+    """``text`` without its reasoning: what follows the last ``</think>``; an unclosed one is malformed."""
+    closes = list(_THINK_CLOSE.finditer(text))
+    if closes:
+        return text[closes[-1].end() :].strip()
+    opened = _THINK_OPEN.search(text)
+    if opened:
+        raise MalformedAnswer(f"the answer stops inside its reasoning (<{opened.group(1)}> never closed)")
+    return text
+
+
 def _label_like(label: str) -> bool:
     return 0 < len(label) <= _MAX_LABEL_CHARS and len(label.split()) <= _MAX_LABEL_WORDS
 
 
-def parse_labels(answer: object) -> list[str]:
-    """Emotion labels of an answer: the last bracketed list, else a short comma/line separated answer.
+def _drop_unfinished(body: str) -> str:
+    """``body`` (a list cut off at max_tokens) without its last label, unless that label was finished."""
+    separators = list(_SEPARATOR.finditer(body))
+    tail = body[separators[-1].end() :] if separators else body
+    if not tail.strip() or _QUOTED.match(tail):
+        return body
+    kept = body[: separators[-1].start()] if separators else ""
+    if not kept.strip().strip("["):
+        raise MalformedAnswer(f"the answer was cut off at max_tokens before its first label ended: {body!r}")
+    return kept
 
-    Labels are normalised (lower case, quotes and trailing punctuation gone), de-duplicated, in order;
-    items longer than four words are dropped. ``[]``, "none" or 无 give ``[]``. Prose with no list, or a
-    list whose items are all sentences, is malformed.
+
+def _listed(text: str) -> set[frozenset[str]]:
+    """The label sets of the bracketed lists written in ``text``."""
+    return {frozenset(parse_label_list(x)) for x in _LIST.findall(_clean(text))} - {frozenset()}
+
+
+def _choose_list(text: str, source: str, truncated: bool) -> str | None:
+    """The answer's list (steps 2 and 3 of the module docstring); None when it has no bracketed list."""
+    found = list(_LIST.finditer(text))
+    echoed = _listed(source) if source else set()
+    lists = [m for m in found if frozenset(parse_label_list(m.group())) not in echoed]
+    if found and not lists:
+        raise MalformedAnswer(f"the answer's only list repeats the described text: {found[-1].group()!r}")
+    opened = text.rfind("[")
+    if truncated and opened > text.rfind("]"):  # the answer was writing a list when it was cut off
+        return _drop_unfinished(text[opened:])
+    if not lists:
+        return None
+    marked = [m for m in lists if _MARKER.search(text[max(0, m.start() - 40) : m.start()])]
+    return (marked or lists)[-1].group()
+
+
+def parse_labels(answer: object, truncated: bool = False, source: str = "") -> list[str]:
+    """Emotion labels of an answer: the answer's list (see the module docstring for the rule).
+
+    ``truncated``: the answer was cut off at max_tokens; ``source``: the described text (its lists are
+    never the answer's). Labels are normalised (lower case, quotes and trailing punctuation gone),
+    de-duplicated, in order; items longer than four words are dropped. ``[]``, "none" or 无 give ``[]``.
+    Prose with no list, or a list whose items are all sentences, is malformed.
     """
-    text = _clean(answer)
+    text = answer_part(_clean(answer))
     if not text:
         raise MalformedAnswer("empty answer")
-    lists = _LIST.findall(text)
-    if lists:
-        items = parse_label_list(lists[-1])
+    chosen = _choose_list(text, source, truncated)
+    if chosen is not None:
+        items = parse_label_list(chosen)
     else:
         body = _BULLET.sub("", _PREFIX.sub("", text))
+        if truncated:
+            body = _drop_unfinished(body)
         if normalise_label(body) in _EMPTY_WORDS:
             return []
         lines = [line for line in body.splitlines() if line.strip()]
@@ -80,7 +154,7 @@ def parse_groups(answer: object, words: Sequence[str]) -> list[list[str]]:
     Words the answer does not mention become groups of their own (appended in the given order); words it
     invents are ignored; a word named twice stays in its first group. No group at all is malformed.
     """
-    text = _clean(answer)
+    text = answer_part(_clean(answer))
     wanted = list(dict.fromkeys(normalise_label(w) for w in words if normalise_label(w)))
     groups: list[list[str]] = []
     value = None
@@ -121,7 +195,7 @@ ONEHOT_WORDS = {
 
 def parse_onehot(answer: object, classes: Sequence[str] = ONEHOT_CLASSES) -> str:
     """The class named first in the answer (English or Chinese word). None named is malformed."""
-    text = _clean(answer).lower()
+    text = answer_part(_clean(answer)).lower()
     best: tuple[int, str] | None = None
     for word, cls in ONEHOT_WORDS.items():
         if cls not in classes:
@@ -137,7 +211,7 @@ def parse_onehot(answer: object, classes: Sequence[str] = ONEHOT_CLASSES) -> str
 
 def parse_merged(answer: object, min_chars: int = 2) -> str:
     """A merged description: the answer text without fences, at least ``min_chars`` long."""
-    text = _clean(answer)
+    text = answer_part(_clean(answer))
     if len(text) < min_chars:
         raise MalformedAnswer(f"merged description too short ({len(text)} characters)")
     return text

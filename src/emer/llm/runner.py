@@ -4,20 +4,33 @@
 Outcome statuses: ``ok`` (parsed value), ``malformed`` (the answer could not be parsed; recorded as
 ``rejected``, never as a result) and ``failed`` (no answer after the retries; nothing recorded). Answers
 are recorded one by one as they arrive, so an interrupted run resumes where it stopped. In read-write mode a
-recorded rejection is asked again; in replay mode it is reported as malformed.
+recorded rejection is asked again; in replay mode it is reported as malformed. An answer cut off at
+``max_tokens`` (finish reason ``length``) is parsed with ``truncated=True`` by parsers that take it, and
+its outcome says ``truncated``.
+
+Retries wait what the server asks (``Retry-After`` of a 429/503), else an exponential backoff with jitter
+drawn from a seeded random generator; every wait is capped at ``max_backoff_s``. On Ctrl-C
+(KeyboardInterrupt) no queued request is sent: pending calls are cancelled, calls in flight are abandoned,
+answers already received stay recorded, and the interrupt is raised again. An answer the cache cannot
+record (a file locked too long, read-only or damaged) is kept for the run, written again at its end, and
+reported with a warning naming the file if it still cannot be recorded.
 """
 
 from __future__ import annotations
 
+import inspect
+import random
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from emer.llm.backends import Answer, Backend, BackendError, GenerationSettings, Request, TransientError
-from emer.llm.cache import CallCache, ReplayMiss, call_key
+from emer.llm.cache import CacheWriteError, CallCache, ReplayMiss, call_key
 from emer.llm.parsing import MalformedAnswer
 
 STATUSES = ("ok", "malformed", "failed")
@@ -45,10 +58,21 @@ class Outcome:
     error: str = ""
     cached: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
+    truncated: bool = False  # the answer was cut off at max_tokens (finish reason "length")
+
+
+def _takes_truncated(parse: Callable[..., Any]) -> bool:
+    try:
+        return "truncated" in inspect.signature(parse).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class LLMRunner:
-    """A backend, a cache and the settings: ``run(requests, parse)`` gives one :class:`Outcome` each."""
+    """A backend, a cache and the settings: ``run(requests, parse)`` gives one :class:`Outcome` each.
+
+    ``rng`` draws the backoff jitter (default: seeded from the generation seed, so waits are repeatable).
+    """
 
     def __init__(
         self,
@@ -57,13 +81,18 @@ class LLMRunner:
         generation: GenerationSettings | None = None,
         settings: RunSettings | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
     ) -> None:
         self.backend = backend
         self.cache = cache
         self.generation = generation or GenerationSettings()
         self.settings = settings or RunSettings()
         self._sleep = sleep
+        self._rng = rng or random.Random(self.generation.seed)
+        self._rng_lock = threading.Lock()
+        self._stop = threading.Event()
         self.calls = 0  # calls made to the backend (not answered from the cache)
+        self.unrecorded = 0  # answers of the last run that the cache could not record
 
     @property
     def label(self) -> str:
@@ -103,18 +132,21 @@ class LLMRunner:
         if missing:
             first = ", ".join(f"{r.task}/{r.sample}" for r in missing[:3])
             raise ReplayMiss(
-                f"{self.cache.path}: replay-only, but {len(missing)} call(s) of {self.label} are "
+                f"{self.cache.location}: replay-only, but {len(missing)} call(s) of {self.label} are "
                 f"not recorded (first: {first}); run once with cache_mode='read-write' and the model "
                 "available, or choose a backend whose calls are in the cache"
             )
-        for i, result in self._call(requests, pending):
+        unrecorded: list[tuple] = []
+
+        def receive(i: int, result: Answer | Exception) -> None:
             request = requests[i]
             if isinstance(result, Exception):
                 outcomes[i] = Outcome(request.task, request.sample, "failed", error=str(result))
-                continue
+                return
             outcome = self._parse(request, result.text, parsers[i], False, dict(result.provenance))
+            outcomes[i] = outcome
             if self.backend.recorded:
-                self.cache.put(
+                row = (
                     self.key(request),
                     request,
                     self.backend.kind,
@@ -125,27 +157,71 @@ class LLMRunner:
                     outcome.error,
                     result.provenance,
                 )
-            outcomes[i] = outcome
+                try:
+                    self.cache.put(*row)
+                except CacheWriteError:
+                    unrecorded.append(row)
+
+        self._stop.clear()
+        try:
+            self._call(requests, pending, receive)
+        finally:
+            self.unrecorded = self._record_again(unrecorded)
         return [o for o in outcomes if o is not None]
 
+    def _record_again(self, rows: list[tuple]) -> int:
+        """Write the answers the cache refused once more; warn (naming the file) about those it refuses."""
+        left, error = 0, None
+        for row in rows:
+            try:
+                self.cache.put(*row)
+            except CacheWriteError as exc:
+                left, error = left + 1, exc
+        if left:
+            message = f"{left} answer(s) of {self.label} were used but not recorded: {error}"
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+            print(f"[emer.llm] {message}", file=sys.stderr, flush=True)
+        return left
+
     def _parse(
-        self, request: Request, text: str, parse: Callable[[str], Any], cached: bool, provenance: dict
+        self, request: Request, text: str, parse: Callable[..., Any], cached: bool, provenance: dict
     ) -> Outcome:
+        truncated = provenance.get("finish_reason") == "length"
         try:
-            value = parse(text)
+            value = parse(text, truncated=True) if truncated and _takes_truncated(parse) else parse(text)
         except MalformedAnswer as exc:
             return Outcome(
-                request.task, request.sample, "malformed", None, text, str(exc), cached, provenance
+                request.task,
+                request.sample,
+                "malformed",
+                None,
+                text,
+                str(exc),
+                cached,
+                provenance,
+                truncated,
             )
-        return Outcome(request.task, request.sample, "ok", value, text, "", cached, provenance)
+        return Outcome(request.task, request.sample, "ok", value, text, "", cached, provenance, truncated)
 
     # -- calling the backend ----------------------------------------------------------------------------
+    def _wait_s(self, attempt: int, error: TransientError | None) -> float:
+        """Seconds before retry ``attempt`` (1, 2, ...): the server's Retry-After, else jittered backoff."""
+        cap = self.settings.max_backoff_s
+        asked = getattr(error, "retry_after", None)
+        if asked is not None:
+            return max(0.0, min(cap, float(asked)))
+        base = min(cap, self.settings.backoff_s * 2 ** (attempt - 1))
+        with self._rng_lock:
+            return base * (0.5 + 0.5 * self._rng.random())
+
     def _attempt(self, batch: Sequence[Request]) -> list[Answer] | Exception:
         """One batch with retries; the exception of the last attempt when all fail."""
-        last: Exception | None = None
+        last: TransientError | None = None
         for attempt in range(self.settings.retries + 1):
             if attempt:
-                self._sleep(min(self.settings.max_backoff_s, self.settings.backoff_s * 2 ** (attempt - 1)))
+                self._sleep(self._wait_s(attempt, last))
+            if self._stop.is_set():
+                return BackendError("not sent: the run was interrupted")
             try:
                 self.calls += len(batch)
                 if len(batch) == 1:
@@ -157,8 +233,13 @@ class LLMRunner:
                 return exc
         return TransientError(f"gave up after {self.settings.retries + 1} attempts: {last}")
 
-    def _call(self, requests: Sequence[Request], pending: list[int]):
-        """Yield (index, Answer | Exception) as answers arrive."""
+    def _call(
+        self,
+        requests: Sequence[Request],
+        pending: list[int],
+        receive: Callable[[int, Answer | Exception], None],
+    ) -> None:
+        """Call the backend for ``pending`` and hand each (index, Answer | Exception) to ``receive``."""
         if not pending:
             return
         size = max(1, int(getattr(self.backend, "batch_size", 1)))
@@ -167,13 +248,15 @@ class LLMRunner:
         done = 0
         if workers == 1:
             for batch in batches:
-                yield from self._results(batch, self._attempt([requests[i] for i in batch]))
+                for i, result in self._results(batch, self._attempt([requests[i] for i in batch])):
+                    receive(i, result)
                 done += len(batch)
                 self._report(done, len(pending))
             return
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        running: dict[Future, list[int]] = {}
+        try:
             queue = iter(batches)
-            running: dict[Future, list[int]] = {}
             for batch in queue:
                 running[pool.submit(self._attempt, [requests[i] for i in batch])] = batch
                 if len(running) >= workers * 2:
@@ -182,12 +265,25 @@ class LLMRunner:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in sorted(finished, key=lambda f: running[f][0]):
                     batch = running.pop(future)
-                    yield from self._results(batch, future.result())
+                    for i, result in self._results(batch, future.result()):
+                        receive(i, result)
                     done += len(batch)
                     self._report(done, len(pending))
                     following = next(queue, None)
                     if following is not None:
                         running[pool.submit(self._attempt, [requests[i] for i in following])] = following
+        except BaseException:  # Ctrl-C (or a failing receive): send nothing more
+            self._stop.set()
+            for future in running:
+                future.cancel()
+            for future, batch in sorted(running.items(), key=lambda item: item[1][0]):
+                # answers already received are kept
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    for i, result in self._results(batch, future.result()):
+                        receive(i, result)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     @staticmethod
     def _results(batch: list[int], result: list[Answer] | Exception):

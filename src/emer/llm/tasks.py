@@ -2,7 +2,8 @@
 
 Every function takes an :class:`~emer.llm.runner.LLMRunner` (any backend, every call through its cache)
 and returns a frame with the columns ``sample``, the result column(s), ``status`` (ok, malformed,
-failed), ``error``, ``answer`` (the raw text) and ``cached``, sorted by sample.
+failed), ``error``, ``answer`` (the raw text), ``cached`` and ``truncated`` (the answer was cut off at
+``max_tokens``), sorted by sample.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from emer.llm import parsing, prompts
 from emer.llm.backends import Request
 from emer.llm.runner import LLMRunner, Outcome
 
-OUTCOME_COLUMNS = ["status", "error", "answer", "cached"]
+OUTCOME_COLUMNS = ["status", "error", "answer", "cached", "truncated"]
 
 
 class TaskInputError(ValueError):
@@ -50,6 +51,7 @@ def _frame(outcomes: list[Outcome], column: str) -> pd.DataFrame:
             "error": o.error,
             "answer": o.answer,
             "cached": o.cached,
+            "truncated": o.truncated,
         }
         for o in outcomes
     ]
@@ -64,8 +66,8 @@ def english_labels(labels: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(x for x in out if x))
 
 
-def _parse_labels(text: str) -> list[str]:
-    return english_labels(parsing.parse_labels(text))
+def _parse_labels(text: str, truncated: bool = False, source: str = "") -> list[str]:
+    return english_labels(parsing.parse_labels(text, truncated=truncated, source=source))
 
 
 def extraction_requests(texts: pd.DataFrame, column: str = "text") -> list[Request]:
@@ -90,7 +92,11 @@ def extract_ov_labels(runner: LLMRunner, texts: pd.DataFrame, column: str = "tex
 
     Failed or malformed samples have ``labels`` None; :func:`labels_or_empty` turns them into ``[]``.
     """
-    return _frame(runner.run(extraction_requests(texts, column), _parse_labels), "labels")
+    requests = extraction_requests(texts, column)
+    # a model may echo the described text: its lists are never the answer's (computed answers cannot echo)
+    echoes = runner.backend.recorded
+    parsers = [partial(_parse_labels, source=r.inputs["text"] if echoes else "") for r in requests]
+    return _frame(runner.run(requests, parsers), "labels")
 
 
 def merge_clues(
