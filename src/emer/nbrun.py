@@ -2,8 +2,11 @@
 
 Parameters are merged from ``params/base.yaml``, ``params/<stem>.yaml`` and, for the smoke profile,
 ``params/smoke.yaml`` (keys it names that a notebook does not take are ignored), then explicit
-overrides. A key that the notebook's ``parameters`` cell does not declare is refused. Executed
-notebooks are written atomically to ``<out_dir>/notebooks/<stem>.ipynb``.
+overrides. A key that the notebook's ``parameters`` cell does not declare is refused, and so is a
+value whose type differs from the declared default's (:func:`check_param`; ranges in :data:`RANGES`,
+choices in :data:`CHOICES`), with a one-line error naming the file and the key. Executed notebooks are
+written atomically to ``<out_dir>/notebooks/<stem>.ipynb``; a failed one to ``<stem>.failed.ipynb``.
+``prepare_only`` writes the parameterised notebook without running it, for nbval (see ``make test``).
 """
 
 from __future__ import annotations
