@@ -1,7 +1,7 @@
 # The two commands: `make paper` (every table and figure) and `make test` (pytest + nbval).
 # Both build the virtual environment first when it is missing or older than pyproject.toml.
 .DELETE_ON_ERROR:
-.PHONY: paper test check-tables env sysdeps data lint bench clean
+.PHONY: paper test smoke-outputs check-tables env sysdeps data lint bench clean
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -34,13 +34,16 @@ ifneq ($(strip $(DEBS)),)
 	else echo "Missing Debian packages: sudo apt-get install $(strip $(DEBS))"; exit 1; fi
 endif
 
-$(STAMP): pyproject.toml requirements-nodeps.txt
+$(STAMP): pyproject.toml requirements-nodeps.txt jupyter/lab/settings/overrides.d/emer-jupytext.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned in pyproject and resolved in this same command, so the CPU build on disk is used.
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name emer --display-name "Python 3 (emer)" >/dev/null
+	# JupyterLab of this venv opens the jupytext .py notebooks as notebooks on a double click.
+	install -D -m 644 jupyter/lab/settings/overrides.d/emer-jupytext.json \
+	  $(VENV)/share/jupyter/lab/settings/overrides.d/emer-jupytext.json
 	touch $@
 
 data: env
@@ -49,13 +52,22 @@ data: env
 paper: data
 	$(BIN)/emer paper --profile $(PROFILE)
 
-# `make test`: lint, unit tests, then every notebook executed on the smoke profile and checked by nbval.
+# `make test`: lint, unit tests, then every notebook checked by nbval on the smoke profile. The runner only
+# injects the parameters (papermill's prepare-only) and fills each NBVAL_CHECK_OUTPUT cell with its
+# recorded output (tests/notebook_outputs); nbval executes each notebook once, from the repository root
+# with the kernel `emer`, and compares those cells.
 test: data
 	$(BIN)/ruff check src tests notebooks benchmarks tools
 	$(BIN)/python -m pytest tests
 	rm -rf .smoke
-	$(BIN)/emer paper --profile smoke --out-dir $(CURDIR)/.smoke
+	$(BIN)/emer paper --profile smoke --out-dir $(CURDIR)/.smoke --prepare-only
 	$(BIN)/python -m pytest --nbval-lax --nbval-kernel-name emer -p no:cacheprovider .smoke/notebooks
+
+# `make smoke-outputs`: run every notebook on the smoke profile and record the outputs of its checked cells
+# into tests/notebook_outputs (after a change that moves them on purpose; review the diff, then commit).
+smoke-outputs: data
+	rm -rf .smoke
+	$(BIN)/emer paper --profile smoke --out-dir $(CURDIR)/.smoke --record-outputs tests/notebook_outputs
 
 # `make check-tables`: every notebook regenerated in full into .check/ (cold caches), whose tables must
 # equal the committed outputs/tables byte for byte. CI runs it after `make test`.

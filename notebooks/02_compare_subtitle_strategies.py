@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (emer)
 #     language: python
@@ -34,6 +36,8 @@ data_dir = None
 out_dir = "outputs"
 revision = "MER2025"
 backend = "offline"
+model = ""
+base_url = ""
 llm_cache_dir = "outputs/cache"
 
 # %%
@@ -46,15 +50,24 @@ from emer.analysis.subset import take_samples
 from emer.data import load_gold_ov_labels, load_system_outputs
 from emer.labels.wheel import wheel_groupings
 from emer.llm import make_runner
-from emer.report import save_figure, save_table
+from emer.report import project_path, save_figure, save_table
 
 run = {
     "notebook": "02_compare_subtitle_strategies",
-    "params": {"profile": profile, "seed": seed, "limit": limit, "revision": revision, "backend": backend},
+    "params": {
+        "profile": profile,
+        "seed": seed,
+        "limit": limit,
+        "revision": revision,
+        "backend": backend,
+        "model": model,
+    },
 }
 
 # %%
-runner = make_runner(backend, cache_dir=llm_cache_dir, data_dir=data_dir)
+runner = make_runner(
+    backend, model=model, base_url=base_url, cache_dir=project_path(llm_cache_dir), data_dir=data_dir
+)
 ours = our_s2_outputs(runner, runner, data_dir, limit=limit)
 runner.cache.close()
 outputs = pd.concat([take_samples(load_system_outputs(data_dir), limit), ours], ignore_index=True)

@@ -68,3 +68,21 @@ def test_published_reference_table() -> None:
         0.5397841365461847,
     ]
     assert (load_published()["source"] != "").all()
+
+
+def test_relative_out_dir_is_taken_from_the_repository_root(tmp_path: Path, monkeypatch) -> None:
+    """Run interactively, a notebook has cwd notebooks/: a relative out_dir must still mean <root>/outputs."""
+    import emer.report as report
+
+    root = tmp_path / "repo"
+    (root / "notebooks").mkdir(parents=True)
+    monkeypatch.setattr(report, "ROOT", root)
+    monkeypatch.chdir(root / "notebooks")
+    csv = save_table(_table(), "t", "outputs", notebook="nb")
+    figure, _ = plt.subplots()
+    png = save_figure(figure, "f", "outputs")
+    plt.close(figure)
+    assert csv == root / "outputs" / "tables" / "t.csv" and csv.is_file()
+    assert png == root / "outputs" / "figures" / "f.png" and png.is_file()
+    assert not (root / "notebooks" / "outputs").exists()
+    assert report.project_path(tmp_path / "abs") == tmp_path / "abs"

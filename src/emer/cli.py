@@ -23,7 +23,8 @@ def _paper(args: argparse.Namespace) -> int:
     from emer.nbrun import run_all
 
     out_dir = Path(args.out_dir).resolve()
-    run_all(out_dir, args.profile, args.only)
+    record = Path(args.record_outputs).resolve() if args.record_outputs else None
+    run_all(out_dir, args.profile, args.only, prepare_only=args.prepare_only, record_dir=record)
     return 0
 
 
@@ -155,6 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--profile", choices=PROFILES, default="full")
     paper.add_argument("--out-dir", default=str(ROOT / "outputs"))
     paper.add_argument("--only", nargs="*", help="notebook stem prefixes to run, e.g. 00 07")
+    run_mode = paper.add_mutually_exclusive_group()
+    run_mode.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="inject the parameters and write the notebooks without running them (for nbval)",
+    )
+    run_mode.add_argument(
+        "--record-outputs",
+        metavar="DIR",
+        help="save the outputs of the NBVAL_CHECK_OUTPUT cells of each executed notebook into DIR",
+    )
     paper.set_defaults(func=_paper)
 
     compare = commands.add_parser("compare-tables", help="fail if two tables folders differ")
@@ -171,12 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from emer.data import DataError
-    from emer.nbrun import ParamsError
+    from emer.nbrun import NotebookError, ParamsError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, ParamsError) as exc:
+    except (DataError, ParamsError, NotebookError) as exc:
         print(f"emer: error: {exc}", file=sys.stderr)
         return 2
 

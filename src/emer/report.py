@@ -4,6 +4,8 @@ Tables go to ``<out_dir>/tables/<name>.csv`` (full float precision, for machines
 for people); figures to ``<out_dir>/figures/<name>.png`` with the metadata that varies (software
 version, dates) stripped. A ``<name>.provenance.json`` beside each table records the notebook and the
 parameters that made it (paths left out, so the bytes do not depend on where the project lives).
+A relative ``out_dir`` is taken from the repository root (:func:`project_path`), not the working
+directory, so a notebook run interactively from ``notebooks/`` writes to the repository's ``outputs/``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ import pandas as pd
 
 from emer import __version__
 
-PATH_KEYS = {"data_dir", "out_dir", "media_dir", "cache_dir"}
+PATH_KEYS = {"data_dir", "out_dir", "media_dir", "cache_dir", "llm_cache_dir", "manifest"}
+#: The repository root: relative paths in the notebooks' params are relative to it.
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_path(path: str | os.PathLike) -> Path:
+    """``path`` itself when absolute (``~`` expanded), else resolved against the repository root."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else ROOT / path
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -41,7 +51,7 @@ def save_table(
 
     Floats are rounded to ``digits`` decimals in the Markdown copy (``None``: shortest exact repr).
     """
-    folder = Path(out_dir) / "tables"
+    folder = project_path(out_dir) / "tables"
     csv_path = folder / f"{name}.csv"
     _write_atomic(csv_path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     rounded = table.copy()
@@ -67,7 +77,7 @@ def save_table(
 
 def save_figure(figure, name: str, out_dir: str | os.PathLike, *, dpi: int = 120) -> Path:
     """Save a matplotlib figure as PNG without run-specific metadata; return its path."""
-    path = Path(out_dir) / "figures" / f"{name}.png"
+    path = project_path(out_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
         figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
