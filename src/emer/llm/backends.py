@@ -56,7 +56,7 @@ class Request:
 
     task: str
     sample: str
-    messages: tuple[Mapping[str, str], ...]
+    messages: tuple[Mapping[str, Any], ...]  # content: a string, or a list of parts (emer.llm.multimodal)
     inputs: Mapping[str, Any] = field(default_factory=dict)
 
 
