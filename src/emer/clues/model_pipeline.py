@@ -183,9 +183,10 @@ def stage_backend(stage: Stage, settings: ModelSettings, media_model: bool, data
     if stage.backend == "openai":
         return OpenAIBackend(stage.base_url, stage.model, settings.concurrency)
     if stage.backend == "transformers":
-        if media_model:
-            from emer.llm.local_multimodal import MultimodalTransformersBackend
+        from emer.llm.local_multimodal import MultimodalTransformersBackend, is_multimodal_folder
 
+        # the same identity (folder name) either way: recorded calls replay with the model absent
+        if media_model or is_multimodal_folder(stage.model):
             return MultimodalTransformersBackend(stage.model)
         return TransformersBackend(stage.model)
     if stage.backend == "offline" and not media_model:

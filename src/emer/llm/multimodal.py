@@ -219,6 +219,9 @@ _LIMITS = (
 def server_limit(error: str) -> str | None:
     """The server limit an error message names (``too many images``, ``payload too large``,
     ``unsupported modality``), or None when the error is of another kind."""
+    named = re.match(r"(too many images|payload too large|unsupported modality):", error)
+    if named:  # a local backend names the limit itself
+        return named[1]
     if not re.search(r"HTTP (4\d\d)", error):
         return None
     for name, pattern in _LIMITS:
