@@ -205,3 +205,12 @@ def _answer(text: str, parts: list[dict]) -> str:
     if zh:
         return "字幕中的词语表达了喜悦，结合微笑和轻快的声音，可以推断她很开心。"
     return "The words of the subtitle express joy; with the smile and the bright voice she is clearly happy."
+
+
+if __name__ == "__main__":  # a server for benchmarks: `python tests/loopback_server.py` prints its port
+    import sys
+
+    server = LoopbackServer(max_images=int(sys.argv[1]) if len(sys.argv) > 1 else 64)
+    server.record = False
+    print(server.server_address[1], flush=True)
+    server.serve_forever()

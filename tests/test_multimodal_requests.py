@@ -81,6 +81,10 @@ def test_cache_keys_hash_every_payload() -> None:
     assert [p["sha256"] for p in kept[1]["content"] if "sha256" in p] == payload_hashes(messages)
     assert payload_hashes(messages)[0] == hashlib.sha256(frames[0]).hexdigest()
     assert "base64" not in json.dumps(kept) and kept[1]["content"][1]["mime"] == "image/jpeg"
+    # the same payloads as plain strings (e.g. messages read back from JSON): the same key
+    plain = tuple(json.loads(json.dumps(list(messages))))
+    assert key_messages(plain) == kept
+    assert call_key("openai", "m", Request("describe_clip", "c", plain), settings) == key(frames)
 
 
 def test_text_only_keys_are_unchanged() -> None:

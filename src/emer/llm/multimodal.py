@@ -90,24 +90,35 @@ def decode_wav(data: bytes) -> tuple[np.ndarray, int]:
 
 
 # --- content parts ----------------------------------------------------------------------------------------
+class Payload(str):
+    """The base64 text of a payload this module encoded, carrying its MIME type, size and sha256, so that
+    cache keys need not decode it again (it is a plain ``str`` for JSON and for every client)."""
+
+    mime: str
+    nbytes: int
+    sha256: str
+
+    @classmethod
+    def of(cls, text: str, data: bytes, mime: str) -> Payload:
+        value = cls(text)
+        value.mime, value.nbytes, value.sha256 = mime, len(data), hashlib.sha256(data).hexdigest()
+        return value
+
+
 def text_part(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
 def image_part(jpeg: bytes, mime: str = IMAGE_MIME) -> dict[str, Any]:
     """An ``image_url`` part carrying the image as a ``data:`` URL."""
-    return {
-        "type": "image_url",
-        "image_url": {"url": f"data:{mime};base64,{base64.b64encode(jpeg).decode()}"},
-    }
+    url = Payload.of(f"data:{mime};base64,{base64.b64encode(jpeg).decode()}", jpeg, mime)
+    return {"type": "image_url", "image_url": {"url": url}}
 
 
 def audio_part(wav: bytes) -> dict[str, Any]:
     """An ``input_audio`` part carrying WAV bytes in base64."""
-    return {
-        "type": "input_audio",
-        "input_audio": {"data": base64.b64encode(wav).decode(), "format": AUDIO_FORMAT},
-    }
+    data = Payload.of(base64.b64encode(wav).decode(), wav, f"audio/{AUDIO_FORMAT}")
+    return {"type": "input_audio", "input_audio": {"data": data, "format": AUDIO_FORMAT}}
 
 
 def part_payload(part: Mapping[str, Any]) -> tuple[str, bytes] | None:
@@ -125,6 +136,22 @@ def part_payload(part: Mapping[str, Any]) -> tuple[str, bytes] | None:
     return None
 
 
+def part_digest(part: Mapping[str, Any]) -> tuple[str, int, str] | None:
+    """(MIME type, size, sha256) of an image or audio part, without decoding a :class:`Payload`."""
+    kind = part.get("type")
+    text = None
+    if kind == "image_url" and isinstance(part["image_url"], Mapping):
+        text = part["image_url"]["url"]
+    elif kind == "input_audio":
+        text = part["input_audio"]["data"]
+    if isinstance(text, Payload):
+        return text.mime, text.nbytes, text.sha256
+    payload = part_payload(part)
+    if payload is None:
+        return None
+    return payload[0], len(payload[1]), hashlib.sha256(payload[1]).hexdigest()
+
+
 def _parts(messages: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
     for message in messages:
         content = message.get("content")
@@ -139,7 +166,8 @@ def payloads(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
 
 def payload_hashes(messages: Iterable[Mapping[str, Any]]) -> list[str]:
     """The sha256 of every image and audio payload of ``messages``, in order."""
-    return [hashlib.sha256(data).hexdigest() for _, data in payloads(messages)]
+    digests = (part_digest(part) for part in _parts(messages))
+    return [d[2] for d in digests if d is not None]
 
 
 def is_multimodal(messages: Iterable[Mapping[str, Any]]) -> bool:
@@ -157,13 +185,12 @@ def key_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             continue
         parts = []
         for part in content:
-            payload = part_payload(part)
-            if payload is None:
+            digest = part_digest(part)
+            if digest is None:
                 parts.append(dict(part))
             else:
-                mime, data = payload
-                digest = hashlib.sha256(data).hexdigest()
-                parts.append({"type": part["type"], "mime": mime, "bytes": len(data), "sha256": digest})
+                mime, size, sha = digest
+                parts.append({"type": part["type"], "mime": mime, "bytes": size, "sha256": sha})
         out.append({**message, "content": parts})
     return out
 
@@ -181,16 +208,16 @@ def message_text(messages: Sequence[Mapping[str, Any]]) -> str:
 
 def payload_summary(messages: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Counts and sizes of what ``messages`` carry: images, image bytes, audio bytes, request bytes."""
-    found = payloads(messages)
-    images = [d for m, d in found if m.startswith("image/")]
-    audio = [d for m, d in found if m.startswith("audio/")]
     import json
 
+    found = [d for d in (part_digest(part) for part in _parts(messages)) if d is not None]
+    images = [size for mime, size, _ in found if mime.startswith("image/")]
+    audio = [size for mime, size, _ in found if mime.startswith("audio/")]
     return {
         "images": len(images),
-        "image_bytes": sum(map(len, images)),
+        "image_bytes": sum(images),
         "audio_parts": len(audio),
-        "audio_bytes": sum(map(len, audio)),
+        "audio_bytes": sum(audio),
         "request_bytes": len(json.dumps(list(messages), ensure_ascii=False).encode("utf-8")),
     }
 
