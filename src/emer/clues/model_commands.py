@@ -37,7 +37,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="cpu: the prosody reading (default); same: the vision model hears the audio too; or a model",
     )
     group.add_argument("--audio-model", help="model of the audio stage")
-    group.add_argument("--audio-base-url", help="server of the audio stage (openai backend)")
+    group.add_argument(
+        "--audio-base-url", help="server of the audio stage (openai backend; default: the vision stage's)"
+    )
     group.add_argument(
         "--image-size", type=int, default=448, help="longest side of the JPEG frames sent (default: 448)"
     )
@@ -61,19 +63,19 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 def run_model_command(args: argparse.Namespace) -> int:
     """The handler of ``emer explain --pipeline emer|direct``."""
-    from emer.clues.model_pipeline import ModelSettings, Stage
+    from emer.clues.model_pipeline import ModelSettings, model_stages
     from emer.llm.multimodal import MediaSettings
 
-    vision = Stage(
+    vision, audio, text = model_stages(
         args.vision_backend or (args.backend if args.backend != "offline" else "openai"),
         args.vision_model or args.model or "",
         args.vision_base_url or args.base_url or "",
-    )
-    audio = Stage(args.audio_backend, args.audio_model or "", args.audio_base_url or args.base_url or "")
-    text = Stage(
-        args.text_backend or vision.backend,
-        args.text_model or vision.model,
-        args.text_base_url or vision.base_url,
+        args.audio_backend,
+        args.audio_model or "",
+        args.audio_base_url or "",
+        args.text_backend or "",
+        args.text_model or "",
+        args.text_base_url or "",
     )
     settings = ModelSettings(
         MediaSettings(args.frames, args.image_size, args.jpeg_quality, args.audio_seconds),

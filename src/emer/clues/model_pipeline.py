@@ -91,6 +91,28 @@ class Stage:
         )
 
 
+def model_stages(
+    vision_backend: str = "openai",
+    vision_model: str = "",
+    vision_base_url: str = "",
+    audio_backend: str = "cpu",
+    audio_model: str = "",
+    audio_base_url: str = "",
+    text_backend: str = "",
+    text_model: str = "",
+    text_base_url: str = "",
+) -> tuple[Stage, Stage, Stage]:
+    """(vision, audio, text) stages from flags or notebook parameters: an audio model's server and the
+    whole text stage default to the vision stage's; ``cpu`` and ``same`` audio stages take no model."""
+    vision = Stage(vision_backend, vision_model, vision_base_url)
+    if audio_backend in ("cpu", "same"):
+        audio = Stage(audio_backend)
+    else:
+        audio = Stage(audio_backend, audio_model, audio_base_url or vision_base_url)
+    text = Stage(text_backend or vision_backend, text_model or vision_model, text_base_url or vision_base_url)
+    return vision, audio, text
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     """Everything that decides what is sent (media, language, generation) and how (timeouts, concurrency)."""
@@ -520,6 +542,12 @@ def write_predictions(records: Sequence[dict], path: Path) -> int:
     return len(rows)
 
 
+def read_predictions(path: str | Path) -> pd.DataFrame:
+    """A ``predictions-<setting>.jsonl`` file as a table (name, description)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return pd.DataFrame(rows, columns=["name", "description"])
+
+
 def _summary_row(record: dict) -> dict:
     payload = record.get("payload") or {}
     timings = record.get("timings") or {}
@@ -647,7 +675,7 @@ def run_model_explain(
                 requests = chosen.first_requests([m])
                 for setting in chosen.settings_names:
                     part = results[setting][clip.clip]
-                    first = requests.get(setting) or requests.get("visual") or []
+                    first = requests.get("S0" if setting == "S2" else setting) or requests.get("visual") or []
                     sent = first[0].messages if first else ()
                     if pipeline == "emer" and requests.get("acoustic"):
                         sent = (*sent, *requests["acoustic"][0].messages)

@@ -68,7 +68,7 @@ def describe_clip(
     else:
         heard = " In the voice: tone, pitch, loudness, speaking rate and pauses." if audio is not None else ""
         said = (
-            f' The person says (subtitle): "{subtitle}". Take what is said into account too.'
+            f' The subtitle (what the person says) reads: "{subtitle}" Take what is said into account too.'
             if subtitle
             else ""
         )
