@@ -88,3 +88,5 @@ def test_a_wrong_stage_combination_is_a_clear_error(demo, tmp_path, capsys) -> N
         demo, tmp_path, "http://127.0.0.1:9/v1", "--pipeline", "direct", "--audio-backend", "openai"
     )
     assert code == 2 and "one call per clip" in capsys.readouterr().err
+    code = _explain(demo, tmp_path, "http://127.0.0.1:9/v1", "--pipeline", "emer", "--frame-rate", "2")
+    assert code == 2 and "--frame-rate is for --pipeline cpu" in capsys.readouterr().err

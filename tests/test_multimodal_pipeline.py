@@ -218,3 +218,25 @@ def test_dry_run_calls_nothing(server, clips, tmp_path, capsys) -> None:
     assert list(table["images"]) == [4, 4, 4, 4] and (table["audio_bytes"] > 60000).all()
     printed = capsys.readouterr().out
     assert "S0 prompt" in printed and "Describe the emotion clues" in printed
+
+
+def test_bad_clips_get_statuses_and_the_audio_is_capped(server, tmp_path) -> None:
+    folder = tmp_path / "mixed"
+    frames = [np.full((120, 160, 3), 30 + 7 * i, np.uint8) for i in range(30)]
+    tone = (0.3 * np.sin(2 * np.pi * 200 * np.arange(3 * 16000) / 16000)).astype(np.float32)
+    write_clip(folder / "long.mp4", frames, 10, tone, 16000)
+    write_clip(folder / "silent_film.mp4", frames, 10, None)
+    (folder / "broken.mp4").write_bytes(b"not a video at all")
+    server.seen.clear()
+    table = _run(
+        server, folder, tmp_path / "out", "emer", audio="same", settings=_settings(audio_seconds=1.0)
+    )
+    status = dict(zip(table["clip"], table["status"], strict=True))
+    assert status == {"broken": "unreadable", "long": "ok", "silent_film": "ok"}
+    (heard,) = [p for r in server.received("normal", "Do not transcribe") for p in r["parts"][1:]]
+    assert abs(heard["seconds"] - 1.0) < 0.01  # 3 s of audio, capped at 1 s
+    lines = (tmp_path / "out/predictions-emer.jsonl").read_text().splitlines()
+    rows = {json.loads(x)["name"]: json.loads(x)["description"] for x in lines}
+    assert sorted(rows) == ["long", "silent_film"] and "no audio track" in rows["silent_film"]
+    broken = json.loads((tmp_path / "out/model/emer/emer/broken.json").read_text())
+    assert "broken.mp4" in broken["error"] and broken["flags"] == ["unreadable"]

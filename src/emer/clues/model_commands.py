@@ -66,6 +66,14 @@ def run_model_command(args: argparse.Namespace) -> int:
     from emer.clues.model_pipeline import ModelSettings, model_stages
     from emer.llm.multimodal import MediaSettings
 
+    if args.frame_rate > 0:
+        print(
+            "emer: error: the model pipelines send --frames frames per clip (segment centres); "
+            "--frame-rate is for --pipeline cpu",
+            file=sys.stderr,
+        )
+        return 2
+
     vision, audio, text = model_stages(
         args.vision_backend or (args.backend if args.backend != "offline" else "openai"),
         args.vision_model or args.model or "",

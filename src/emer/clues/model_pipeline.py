@@ -483,13 +483,13 @@ def _part(m: ClipMedia, stages: dict[str, dict | None], description: str, last: 
     status, error = "ok", ""
     if not description:
         bad = next(((k, v) for k, v in stages.items() if v["status"] != "ok"), None)
-        if bad is not None:
+        if "unreadable" in m.flags or not (m.frames or m.audio is not None):
+            status, error = "unreadable", "; ".join(m.errors.values()) or "no video or audio stream"
+        elif bad is not None:
             status = (
                 bad[1]["status"] if bad[1]["status"].startswith("limit") else f"{bad[0]} {bad[1]['status']}"
             )
             error = bad[1]["error"]
-        elif "unreadable" in m.flags or not (m.frames or m.audio is not None):
-            status, error = "unreadable", "; ".join(m.errors.values()) or "no video or audio stream"
         else:
             status, error = "skipped", f"{last or 'model'} stage not reached"
     return {
