@@ -239,4 +239,4 @@ def test_bad_clips_get_statuses_and_the_audio_is_capped(server, tmp_path) -> Non
     rows = {json.loads(x)["name"]: json.loads(x)["description"] for x in lines}
     assert sorted(rows) == ["long", "silent_film"] and "no audio track" in rows["silent_film"]
     broken = json.loads((tmp_path / "out/model/emer/emer/broken.json").read_text())
-    assert "broken.mp4" in broken["error"] and broken["flags"] == ["unreadable"]
+    assert "broken.mp4" in broken["error"] and broken["flags"] == ["unreadable", "no_subtitle"]

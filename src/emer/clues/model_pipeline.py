@@ -688,7 +688,7 @@ def run_model_explain(
                         **part,
                         "subtitle": clip.subtitle,
                         "language": settings.language,
-                        "flags": m.flags,
+                        "flags": m.flags + ([] if clip.subtitle else ["no_subtitle"]),
                         "frame_times": m.times,
                         "payload": payload_summary(sent) if sent else {},
                         "identity": identity,
