@@ -25,7 +25,9 @@
 # Stages: frames sampled uniformly → faces (OpenCV Haar cascade) → expressions (mini-Xception FER2013 from
 # `fer`, run by LiteRT) → visual clue; audio → pitch (pyin), loudness, rate, pauses → acoustic clue;
 # subtitle → NRC / DUTIR lexicon reading → lexical clue; then S0 / S1 / S2 explanations and OV labels
-# through the LLM layer (the offline backend by default: no model).
+# through the LLM layer (the offline backend by default: no model). With `model_pipeline` set to `emer` or
+# `direct` and a vision server or model named, the same clip also goes through multimodal models (the
+# paper's pipeline or the MLLM baselines; see `docs/models.md`), replayed from the call cache when recorded.
 #
 # Outputs: `table_demo_frames`, `table_demo_prosody`, `table_demo_clues`, `table_demo_explanations`,
 # `table_clue_statistics`; `fig_demo_frames`, `fig_demo_expressions`, `fig_demo_prosody`,
@@ -52,6 +54,17 @@ backend = "offline"
 model = ""
 base_url = ""
 cache_mode = "read-write"
+model_pipeline = "none"
+vision_backend = "openai"
+vision_model = ""
+vision_base_url = ""
+audio_backend = "cpu"
+audio_model = ""
+audio_base_url = ""
+text_backend = ""
+text_model = ""
+text_base_url = ""
+image_size = 448
 
 # %%
 from pathlib import Path
@@ -63,6 +76,7 @@ from emer.clues.demo import make_demo_clip
 from emer.clues.explain import explain_records, run_explain
 from emer.clues.figures import clue_length_figure, expression_figure, frames_figure, prosody_figure
 from emer.clues.media import find_clips, read_audio
+from emer.clues.model_pipeline import ModelSettings, model_stages, read_predictions, run_model_explain
 from emer.clues.pipeline import ClueExtractor, ClueParams, clue_table, run_clues
 from emer.clues.stats import (
     clue_lengths,
@@ -74,6 +88,7 @@ from emer.clues.stats import (
 )
 from emer.data import load_emer_v2_parts
 from emer.llm import make_runner
+from emer.llm.multimodal import MediaSettings
 from emer.report import save_figure, save_table
 
 run = {
@@ -166,6 +181,48 @@ runner.cache.close()
 explained = explanation_table(explanations)
 save_table(explained, "table_demo_explanations", out_dir, **run)
 print(explanation_report(explained))
+
+# %% [markdown]
+# ## The model path: multimodal models on the same clip
+# Runs when `model_pipeline` is `emer` (vision model → visual clue; audio model or the CPU prosody reading →
+# acoustic clue; text LLM → lexical clue and inference; joined as "In the video, … In the audio, … In the
+# text, …") or `direct` (one multimodal call per clip under S0 / S1, S2 merged by the text LLM). Every call
+# goes through the call cache under `<out_dir>/cache`: with `cache_mode = "replay"` a recorded run is shown
+# with no server. The table gives what was sent (images, KiB) and the status of each setting.
+
+# %%
+if model_pipeline != "none":
+    vision, audio_stage, text_stage = model_stages(
+        vision_backend,
+        vision_model,
+        vision_base_url,
+        audio_backend,
+        audio_model,
+        audio_base_url,
+        text_backend,
+        text_model,
+        text_base_url,
+    )
+    model_run = run_model_explain(
+        work / "demo",
+        work / "model",
+        model_pipeline,
+        vision,
+        audio_stage,
+        text_stage,
+        ModelSettings(MediaSettings(frames=frames, image_size=image_size), language),
+        manifest=work / "demo" / "clips.csv",
+        progress=False,
+        cache_dir=Path(out_dir) / "cache",
+        cache_mode=cache_mode,
+    )
+    last_setting = model_run["setting"].iloc[-1]
+    model_descriptions = read_predictions(work / "model" / f"predictions-{last_setting}.jsonl")
+    save_table(
+        model_run.drop(columns=["media_s", "model_s"]), "table_demo_model_explanations", out_dir, **run
+    )
+    display(model_run)  # noqa: F821 - IPython's display
+    print(model_descriptions.to_string(index=False))
 
 # %% [markdown]
 # ## Our clues beside the gold EMER-v2 descriptions

@@ -82,6 +82,11 @@ def _clues(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from emer.clues.explain import run_explain
 
+    if args.pipeline != "cpu":
+        from emer.clues.model_commands import run_model_command
+
+        return run_model_command(args)
+
     if args.language not in args.languages:
         args.languages = [*args.languages, args.language]
     table = run_explain(
@@ -142,4 +147,7 @@ def add_clue_commands(commands) -> None:
     explain.add_argument(
         "--data-dir", default=None, help="public data copy for the offline backend (default: EMER_DATA_DIR)"
     )
+    from emer.clues.model_commands import add_model_options
+
+    add_model_options(explain)  # --pipeline emer | direct and the per-stage model flags
     explain.set_defaults(func=_guarded(_explain))

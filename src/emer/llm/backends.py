@@ -81,7 +81,7 @@ class Request:
 
     task: str
     sample: str
-    messages: tuple[Mapping[str, Any], ...]
+    messages: tuple[Mapping[str, Any], ...]  # content: a string, or a list of parts (emer.llm.multimodal)
     inputs: Mapping[str, Any] = field(default_factory=dict)
 
 

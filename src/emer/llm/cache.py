@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from emer.llm.backends import GenerationSettings, Request
+from emer.llm.multimodal import key_messages
 
 MODES = ("read-write", "replay", "off")
 ROOT = Path(__file__).resolve().parents[3]
@@ -96,11 +97,12 @@ class Record:
 
 
 def call_key(backend: str, model: str, request: Request, settings: GenerationSettings) -> str:
-    """sha256 of the canonical JSON of (backend, model, messages, settings)."""
+    """sha256 of the canonical JSON of (backend, model, messages, settings); image and audio payloads
+    enter as their sha256 (:func:`~emer.llm.multimodal.key_messages`)."""
     payload = {
         "backend": backend,
         "model": model,
-        "messages": [dict(m) for m in request.messages],
+        "messages": key_messages(request.messages),
         "settings": settings.key(),
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -264,7 +266,7 @@ class CallCache:
         """
         if not self.writes:
             return
-        prompt = json.dumps([dict(m) for m in request.messages], ensure_ascii=False).encode("utf-8")
+        prompt = json.dumps(key_messages(request.messages), ensure_ascii=False).encode("utf-8")
         db = self._open_for_writing()
         try:
             db.execute(
