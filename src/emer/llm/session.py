@@ -25,14 +25,18 @@ def make_runner(
     data_dir: str | os.PathLike | None = None,
     grouping: str = "wheel",
     progress: bool = False,
+    extractor: str = "selector",
 ) -> LLMRunner:
     """A runner for ``backend`` (offline, openai, transformers) with its call cache.
 
-    In replay mode no model is loaded or contacted: a transformers backend loads its weights only when a
-    call is not in the cache (and replay mode refuses such calls first).
+    ``extractor`` picks the offline OV-label extractor (``selector`` or ``lexicon``; see
+    :mod:`emer.llm.offline`). In replay mode no model is loaded or contacted: a transformers backend
+    loads its weights only when a call is not in the cache (and replay mode refuses such calls first).
     """
     options = (
-        {"data_dir": data_dir, "grouping": grouping, "cache_dir": cache_dir} if backend == "offline" else {}
+        {"data_dir": data_dir, "grouping": grouping, "cache_dir": cache_dir, "extractor": extractor}
+        if backend == "offline"
+        else {}
     )
     chosen = make_backend(
         backend, model, base_url, max_concurrency=concurrency, batch_size=batch_size, **options
