@@ -153,10 +153,9 @@ def fidelity_table(
 
 def _rank_stats(frame: pd.DataFrame) -> dict[str, float]:
     x, y = frame["m_avg_released"].to_numpy(), frame["m_avg_ours"].to_numpy()
-    nan = float("nan")
-    rho = float(spearmanr(x, y)[0]) if len(frame) > 2 else nan
-    tau = float(kendalltau(x, y)[0]) if len(frame) > 2 else nan
-    return {"spearman": rho, "kendall": tau}
+    if len(frame) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:  # a constant side has no ranking
+        return {"spearman": float("nan"), "kendall": float("nan")}
+    return {"spearman": float(spearmanr(x, y)[0]), "kendall": float(kendalltau(x, y)[0])}
 
 
 def fidelity_summary(table: pd.DataFrame) -> pd.DataFrame:

@@ -31,9 +31,8 @@ import hashlib
 import math
 import os
 import time
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -42,7 +41,6 @@ import pandas as pd
 from emer.labels.lexicon import (
     _CLAUSE_BREAKS,
     _PUNCT,
-    _TOKEN,
     META_WORDS,
     EmotionLexicon,
     _key,
@@ -51,6 +49,7 @@ from emer.labels.lexicon import (
     is_chinese,
     label_rates,
     load_lexicon,
+    tokens_en,
 )
 
 DataDir = str | os.PathLike | None
@@ -122,43 +121,39 @@ class Candidate:
     features: tuple[float, ...]
 
 
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().replace("’", "'"))
-
-
-def _sentences(tokens: list[str]) -> tuple[list[int], list[bool]]:
-    """Sentence index and in-quote flag of each token."""
-    index, quoted, sent, inside = [], [], 0, False
+def _sentences(tokens: list[str]) -> tuple[list[int], list[bool], list[set[str]]]:
+    """Sentence index and in-quote flag of each token, and the words of each sentence."""
+    index, quoted, words, sent, inside = [], [], [set()], 0, False
+    last = len(tokens) - 1
     for k, tok in enumerate(tokens):
         index.append(sent)
         quoted.append(inside)
+        words[sent].add(tok)
         if tok == '"':
             inside = not inside
-        elif tok in _SENTENCE_END and not inside and k + 1 < len(tokens):
+        elif tok in _SENTENCE_END and not inside and k < last:
             sent += 1
-    return index, quoted
+            words.append(set())
+    return index, quoted, words
 
 
 def _candidates(
     lexicon: EmotionLexicon, text: str, prior: dict[str, float], default_prior: float
 ) -> list[Candidate]:
-    tokens = _tokens(text)
+    tokens = tokens_en(text)
     mentions = [
         m
-        for m in lexicon._mentions_en(text)
+        for m in lexicon._mentions_en(text, tokens)
         if m.status != "negated" and not _not_theirs(tokens, m.start, m.surface)
     ]
     if not mentions:
         return []
-    sent_of, quoted = _sentences(tokens)
-    n_sent = (sent_of[-1] + 1) if sent_of else 1
-    words: dict[int, set[str]] = {}
-    for tok, s in zip(tokens, sent_of, strict=True):
-        words.setdefault(s, set()).add(tok)
-    concluding = {s for s, w in words.items() if w & _CONCLUDE}
-    inferring = {s for s, w in words.items() if w & _INFER}
-    stating = {s for s, w in words.items() if w & _STATE}
-    clueing = {s for s, w in words.items() if w & _CLUE}
+    sent_of, quoted, words = _sentences(tokens)
+    n_sent = len(words)
+    concluding = {s for s, w in enumerate(words) if not _CONCLUDE.isdisjoint(w)}
+    inferring = {s for s, w in enumerate(words) if not _INFER.isdisjoint(w)}
+    stating = {s for s, w in enumerate(words) if not _STATE.isdisjoint(w)}
+    clueing = {s for s, w in enumerate(words) if not _CLUE.isdisjoint(w)}
     mention_sents = [sent_of[m.start] for m in mentions]
     last_mention = max(mention_sents)
     deciding = [s for s in mention_sents if s in concluding or s in inferring]
@@ -247,10 +242,6 @@ class SelectorExtractor:
     fit_seconds: float = 0.0
     n_train: int = 0
     version: str = SELECTOR_VERSION
-    _w: np.ndarray = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_w", np.asarray(self.weights, dtype=float))
 
     @property
     def identity(self) -> str:
@@ -263,11 +254,10 @@ class SelectorExtractor:
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """(label, probability of being kept) of each English candidate, in first-mention order."""
-        found = self.candidates(text)
-        if not found:
-            return []
-        z = np.asarray([c.features for c in found]) @ self._w
-        return [(c.label, float(1 / (1 + math.exp(-v)))) for c, v in zip(found, z, strict=True)]
+        return [(c.label, 1 / (1 + math.exp(-self._logit(c)))) for c in self.candidates(text)]
+
+    def _logit(self, candidate: Candidate) -> float:
+        return math.fsum(w * x for w, x in zip(self.weights, candidate.features, strict=True))
 
     def extract(self, text: str, language: str = "en", keep_hedged: bool = True) -> list[str]:
         """Labels of ``text`` (``language``: en, zh, auto; Chinese goes to the lexicon's rules)."""
@@ -279,11 +269,11 @@ class SelectorExtractor:
             found = [c for c in found if not c.features[hedged]]
         if not found:
             return []
-        z = np.asarray([c.features for c in found]) @ self._w
+        z = [self._logit(c) for c in found]
         cut = math.log(self.threshold / (1 - self.threshold))
         kept = [c.label for c, v in zip(found, z, strict=True) if v >= cut]
         if not kept:  # a description that names states concludes with at least one
-            kept = [found[int(np.argmax(z))].label]
+            kept = [found[z.index(max(z))].label]
         return list(dict.fromkeys(kept))
 
 
@@ -317,10 +307,10 @@ def candidate_rates(lexicon: EmotionLexicon, outputs: pd.DataFrame) -> pd.DataFr
     labelled: dict[str, int] = {}
     for text, labels in zip(outputs["description"], outputs["labels"], strict=True):
         bases = _targets(lexicon, labels)
-        tokens = _tokens(str(text))
+        tokens = tokens_en(str(text))
         seen = {
             (m.surface, m.base in bases or m.label in bases)
-            for m in lexicon._mentions_en(str(text))
+            for m in lexicon._mentions_en(str(text), tokens)
             if m.status != "negated" and not _not_theirs(tokens, m.start, m.surface)
         }
         for phrase, kept in seen:
