@@ -21,7 +21,13 @@
 # precision and recall, and M-avg, the mean of the twelve. Labels that map nowhere are dropped, as the
 # authors do; the loss table says how many each system loses. Beside the released S2 stands `S2-ours`: each
 # released S0 description merged with its subtitle by the chosen LLM backend, labels extracted by the same
-# backend (offline by default: a template merge and the emotion lexicon; see notebook 03).
+# backend (offline by default: a template merge and the `extractor` chosen below; see notebook 03).
+#
+# **What changed.** The offline extractor of `S2-ours` is now the `selector` (lexicon candidates kept only
+# when the description concludes with them; fitted on a development split of the released MLLMs, see
+# notebook 09), not the `lexicon` that took every emotion word: on the released S2 texts the lexicon gave
+# about three times as many labels as the field's LLM extractor and misranked the systems, and `S2-ours`
+# inherited that. `extractor = "lexicon"` reproduces the earlier tables.
 #
 # Outputs: `table_subtitle_strategies`, `table_subtitle_strategy_winners`, `table_ew_label_losses`;
 # `fig_subtitle_strategies`.
@@ -34,6 +40,7 @@ data_dir = None
 out_dir = "outputs"
 revision = "MER2025"
 backend = "offline"
+extractor = "selector"
 llm_cache_dir = "outputs/cache"
 
 # %%
@@ -50,11 +57,18 @@ from emer.report import save_figure, save_table
 
 run = {
     "notebook": "02_compare_subtitle_strategies",
-    "params": {"profile": profile, "seed": seed, "limit": limit, "revision": revision, "backend": backend},
+    "params": {
+        "profile": profile,
+        "seed": seed,
+        "limit": limit,
+        "revision": revision,
+        "backend": backend,
+        "extractor": extractor,
+    },
 }
 
 # %%
-runner = make_runner(backend, cache_dir=llm_cache_dir, data_dir=data_dir)
+runner = make_runner(backend, cache_dir=llm_cache_dir, data_dir=data_dir, extractor=extractor)
 ours = our_s2_outputs(runner, runner, data_dir, limit=limit)
 runner.cache.close()
 outputs = pd.concat([take_samples(load_system_outputs(data_dir), limit), ours], ignore_index=True)
