@@ -61,7 +61,9 @@ def test_ablation_offline_and_a_missing_cached_backend(
     ]
     extractors = ablation_extractors({**main, "languages": ["en", "zh"]}, cached)
     labels = run_ablation(extractors, parts, COMBINATIONS)
-    assert len(labels) == 2 * 7 * 4 and set(labels["extractor"]) == {"offline lexicon"}
+    assert len(labels) == 2 * 7 * 4 and set(labels["extractor"]) == {"offline selector"}
+    named = ablation_extractors({**main, "extractor": "lexicon"})
+    assert [e.name for e in named] == ["offline lexicon"] and "lexicon-1/" in named[0].runner.label
     notes = describe_extractors(extractors).set_index("extractor")["notes"]
     assert notes["unrecorded"].startswith("unrecorded en V: 2 of 2 calls not recorded, left out")
     assert "no LLM call cache" in notes["no file"]

@@ -31,7 +31,9 @@ from emer.metrics.sets import set_scores, summarise_set_scores
 @pytest.fixture(scope="module")
 def runner(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> LLMRunner:
     cache_dir = tmp_path_factory.mktemp("cache")
-    backend = OfflineBackend(data_dir, lexicon=load_lexicon(data_dir, calibrate=False), cache_dir=cache_dir)
+    backend = OfflineBackend(
+        data_dir, lexicon=load_lexicon(data_dir, calibrate=False), cache_dir=cache_dir, extractor="lexicon"
+    )
     return LLMRunner(backend, open_cache(cache_dir, "read-write"), GenerationSettings(), RunSettings())
 
 

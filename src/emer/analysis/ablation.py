@@ -155,13 +155,15 @@ def extract_combinations(
 def ablation_extractors(
     main: Mapping[str, Any],
     cached: Sequence[Mapping[str, Any]] = (),
-    offline_name: str = "offline lexicon",
+    offline_name: str = "",
 ) -> list[Extractor]:
-    """The extractors of the ablation: the offline backend always, the chosen backend (``main``: keys of
+    """The extractors of the ablation: the offline backend always (its ``extractor`` from ``main``, named
+    ``offline <extractor>`` unless ``offline_name`` is given), the chosen backend (``main``: keys of
     :func:`emer.llm.make_runner`, plus name, limit, languages) when it is not offline, and each ``cached``
     backend replayed from the cache (its calls are never made here)."""
     main = dict(main)
-    offline = {**main, "backend": "offline", "model": "", "name": offline_name}
+    name = offline_name or f"offline {main.get('extractor', 'selector')}"
+    offline = {**main, "backend": "offline", "model": "", "name": name}
     extractors = [make_extractor(offline, {})]
     if main.get("backend", "offline") != "offline":
         extractors.append(make_extractor(main, {}))

@@ -157,6 +157,7 @@ class EmotionLexicon:
     version: str = LEXICON_VERSION
     _spans: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _zh_words: list[str] = field(default_factory=list, repr=False, compare=False)
+    _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for phrase in self.entries:
@@ -178,6 +179,12 @@ class EmotionLexicon:
         return self._lookup(_key(phrase))
 
     def _lookup(self, key: str) -> tuple[str, ...]:
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._lookup_uncached(key)
+        return found
+
+    def _lookup_uncached(self, key: str) -> tuple[str, ...]:
         if key in self.excluded:
             return ()
         found = self.entries.get(key)
@@ -203,8 +210,9 @@ class EmotionLexicon:
         return list(dict.fromkeys(chosen.values()))
 
     # -- English --------------------------------------------------------------------------------------
-    def _mentions_en(self, text: str) -> list[Mention]:
-        tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().replace("’", "'"))
+    def _mentions_en(self, text: str, tokens: list[str] | None = None) -> list[Mention]:
+        """English mentions; ``tokens``: the text already split by :func:`tokens_en`."""
+        tokens = tokens_en(text) if tokens is None else tokens
         found: list[Mention] = []
         i = 0
         while i < len(tokens):
@@ -254,6 +262,11 @@ def _lemma(word: str) -> str:
     import simplemma
 
     return str(simplemma.lemmatize(word, lang="en")).lower()
+
+
+def tokens_en(text: str) -> list[str]:
+    """Lower-case word and punctuation tokens of an English text."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().replace("’", "'"))
 
 
 def is_chinese(text: str) -> bool:

@@ -1,6 +1,9 @@
 """The offline backend: each LLM task done deterministically without a model.
 
-- ``extract_ov_labels``: the emotion lexicon (:mod:`emer.labels.lexicon`), negation and hedging handled.
+- ``extract_ov_labels``: ``extractor="selector"`` (the default): lexicon candidates kept by a classifier
+  fitted on the development split of the released outputs (:mod:`emer.labels.selector`), the labels a
+  description concludes with; ``extractor="lexicon"``: every non-negated lexicon mention
+  (:mod:`emer.labels.lexicon`, the extractor of the tables made before the selector existed).
 - ``merge_clues``: a template, the clue description followed by the subtitle (the description alone when
   the subtitle is empty). It adds no inference of its own.
 - ``group_synonyms``: the emotion-wheel synonym mapping, WordNet or embeddings (:mod:`emer.labels.synonyms`).
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from emer.labels.lexicon import EmotionLexicon, load_lexicon
+from emer.labels.selector import SelectorExtractor, load_selector
 from emer.llm.backends import Answer, BackendError, GenerationSettings, Request
 from emer.llm.prompts import ONEHOT_CLASSES
 
@@ -33,6 +37,8 @@ WHEEL1_TO_ONEHOT = {
     "surprised": "surprise",
     "scared": "worried",
 }
+#: The offline OV-label extractors; the first is the default.
+EXTRACTORS = ("selector", "lexicon")
 SUBTITLE_SENTENCE = {"en": 'The subtitle of the clip reads: "{}"', "zh": "字幕内容为：“{}”。"}
 
 
@@ -61,15 +67,29 @@ class OfflineBackend:
         cache_dir: str | os.PathLike | None = None,
         keep_hedged: bool = True,
         threshold: float = 0.7,
+        extractor: str = EXTRACTORS[0],
+        selector: SelectorExtractor | None = None,
     ) -> None:
+        if extractor not in EXTRACTORS:
+            raise BackendError(f"offline extractor must be one of {list(EXTRACTORS)}, not {extractor!r}")
         self.data_dir = data_dir
-        self.lexicon = lexicon if lexicon is not None else load_lexicon(data_dir)
+        self.extractor = extractor
+        if extractor == "selector" and lexicon is not None:
+            raise BackendError("a lexicon is given but the extractor is 'selector'; pass extractor='lexicon'")
+        if extractor == "selector":
+            self.selector = selector if selector is not None else load_selector(data_dir)
+            self.lexicon = self.selector.lexicon
+            identity = self.selector.identity
+        else:
+            self.selector = None
+            self.lexicon = lexicon if lexicon is not None else load_lexicon(data_dir)
+            identity = self.lexicon.identity
         self.grouping = grouping
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.keep_hedged = keep_hedged
         self.threshold = threshold
         hedged = "" if keep_hedged else ",asserted-only"
-        self.model = f"{self.lexicon.identity}{hedged};grouping={grouping}"
+        self.model = f"{identity}{hedged};grouping={grouping}"
         self._wheel1 = None
 
     def complete(self, request: Request, settings: GenerationSettings, timeout_s: float) -> Answer:
@@ -100,8 +120,13 @@ class OfflineBackend:
     ) -> list[Answer]:
         return [self.complete(r, settings, timeout_s) for r in requests]
 
+    def extract(self, text: str, language: str = "auto") -> list[str]:
+        """The chosen extractor's labels of one text."""
+        chosen = self.selector if self.selector is not None else self.lexicon
+        return chosen.extract(text, language, self.keep_hedged)
+
     def _labels(self, text: str, language: str) -> str:
-        return json.dumps(self.lexicon.extract(text, language, self.keep_hedged), ensure_ascii=False)
+        return json.dumps(self.extract(text, language), ensure_ascii=False)
 
     def _groups(self, words: list[str]) -> list[list[str]]:
         from emer.labels.synonyms import group_words
@@ -119,7 +144,7 @@ class OfflineBackend:
         if stripped.startswith("[") and stripped.endswith("]"):
             labels = parse_label_list(stripped)
         else:
-            labels = self.lexicon.extract(text, "zh" if is_chinese(text) else "en", self.keep_hedged)
+            labels = self.extract(text, "zh" if is_chinese(text) else "en")
         votes: dict[str, int] = {}
         for label in labels:
             cls = WHEEL1_TO_ONEHOT.get(self._wheel1(label) or "")

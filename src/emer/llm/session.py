@@ -37,15 +37,20 @@ def make_runner(
     progress: bool = False,
     max_answer_bytes: int = MAX_ANSWER_BYTES,
     write_project: bool = False,
+    extractor: str = "selector",
 ) -> LLMRunner:
     """A runner for ``backend`` (offline, openai, transformers) with its call cache.
 
     In replay mode no model is loaded or contacted: a transformers backend loads its weights only when a
     call is not in the cache (and replay mode refuses such calls first). ``max_answer_bytes`` caps a
-    server's answer; ``write_project`` lets the calls be recorded into the committed cache file.
+    server's answer; ``write_project`` lets the calls be recorded into the committed cache file;
+    ``extractor`` picks the offline OV-label extractor (``selector`` or ``lexicon``; see
+    :mod:`emer.llm.offline`).
     """
     options = (
-        {"data_dir": data_dir, "grouping": grouping, "cache_dir": cache_dir} if backend == "offline" else {}
+        {"data_dir": data_dir, "grouping": grouping, "cache_dir": cache_dir, "extractor": extractor}
+        if backend == "offline"
+        else {}
     )
     chosen = make_backend(
         backend,
