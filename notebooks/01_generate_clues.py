@@ -67,7 +67,6 @@ text_base_url = ""
 image_size = 448
 
 # %%
-from pathlib import Path
 
 import pandas as pd
 
@@ -89,13 +88,13 @@ from emer.clues.stats import (
 from emer.data import load_emer_v2_parts
 from emer.llm import make_runner
 from emer.llm.multimodal import MediaSettings
-from emer.report import save_figure, save_table
+from emer.report import project_path, save_figure, save_table
 
 run = {
     "notebook": "01_generate_clues",
     "params": {"profile": profile, "seed": seed, "limit": limit, "frames": frames, "frame_rate": frame_rate},
 }
-work = Path(out_dir) / "cache" / "clues"
+work = project_path(out_dir) / "cache" / "clues"
 params = ClueParams(frames=frames, frame_rate=frame_rate, languages=("en", "zh"))
 
 # %% [markdown]
@@ -172,7 +171,7 @@ runner = make_runner(
     backend,
     model,
     base_url,
-    cache_dir=Path(out_dir) / "cache",
+    cache_dir=project_path(out_dir) / "cache",
     cache_mode=cache_mode,
     data_dir=data_dir,
 )
@@ -213,7 +212,7 @@ if model_pipeline != "none":
         ModelSettings(MediaSettings(frames=frames, image_size=image_size), language),
         manifest=work / "demo" / "clips.csv",
         progress=False,
-        cache_dir=Path(out_dir) / "cache",
+        cache_dir=project_path(out_dir) / "cache",
         cache_mode=cache_mode,
     )
     last_setting = model_run["setting"].iloc[-1]
@@ -261,7 +260,7 @@ if media_dir:
         params,
         manifest,
         progress=False,
-        cache_dir=Path(out_dir) / "cache",
+        cache_dir=project_path(out_dir) / "cache",
         cache_mode=cache_mode,
         data_dir=data_dir,
     )

@@ -98,7 +98,9 @@ from emer.analysis.subset import take_samples
 from emer.data import load_emer_v2_parts, load_gold_ov_labels, load_system_outputs
 from emer.labels.synonyms import build_grouping, groupings_for
 from emer.labels.wheel import wheel_groupings
-from emer.report import save_figure, save_table
+from emer.report import project_path, save_figure, save_table
+
+cache_dir = project_path(cache_dir)  # relative to the repository root, wherever the kernel runs
 
 run = {
     "notebook": "03_ablate_modalities",

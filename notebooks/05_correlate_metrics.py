@@ -79,7 +79,10 @@ from emer.metrics.matching import (
     matching_scores,
     matching_system_table,
 )
-from emer.report import save_figure, save_table
+from emer.report import project_path, save_figure, save_table
+
+cache_dir = project_path(cache_dir)  # relative to the repository root, wherever the kernel runs
+llm_cache_dir = project_path(llm_cache_dir)  # relative to the repository root, wherever the kernel runs
 
 run = {
     "notebook": "05_correlate_metrics",

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (emer)
 #     language: python
@@ -51,7 +53,7 @@ llm_cache_dir = "outputs/cache/score"
 
 # %%
 from emer.analysis.leaderboard import leaderboard_figure
-from emer.report import save_figure, save_table
+from emer.report import project_path, save_figure, save_table
 from emer.scoring import Extractor, score
 
 run = {
@@ -69,7 +71,7 @@ run = {
 }
 
 # %%
-extractor = Extractor(backend=backend, model=model, base_url=base_url, cache_dir=llm_cache_dir)
+extractor = Extractor(backend=backend, model=model, base_url=base_url, cache_dir=project_path(llm_cache_dir))
 card = score(
     predictions,
     dataset,

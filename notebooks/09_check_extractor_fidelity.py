@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (emer)
 #     language: python
@@ -72,7 +74,9 @@ from emer.labels.selector import feature_weights
 from emer.labels.synonyms import build_grouping
 from emer.labels.wheel import wheel_groupings
 from emer.llm import make_runner
-from emer.report import save_table
+from emer.report import project_path, save_table
+
+llm_cache_dir = project_path(llm_cache_dir)  # relative to the repository root, wherever the kernel runs
 
 run = {
     "notebook": "09_check_extractor_fidelity",

@@ -277,7 +277,7 @@ def test_backend_problems_stop_before_the_clue_stage(
     monkeypatch.delenv("EMER_DATA_DIR", raising=False)
     assert main([*base, "--data-dir", str(tmp_path / "no-data")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("emer: error: Data file ") and "format.csv not found" in err
+    assert err.startswith("emer: error: Data file ") and " not found" in err  # first file read
     assert started == []
 
 

@@ -97,6 +97,18 @@ def test_released_labels_score_exactly_as_notebooks_02_and_06(data_dir, gold, re
         assert result.value("hit rate") == 100 * hits[(system, setting)]
 
 
+def test_released_chinese_labels_are_refused_or_kept_as_the_authors_did(data_dir, gold, released):
+    path = "data:AffectGPT-2025/OV-MER/output/results-ovmerd/Qwen-Audio/output-reason-7b-subtitle-eng-openset.npz"  # noqa: E501
+    with pytest.raises(
+        PredictionError, match="sample sample_00000256: label '悔恨' is Chinese.*--chinese keep"
+    ):
+        score([path], data_dir=data_dir, **LABELS_ONLY)
+    kept = score([path], data_dir=data_dir, chinese="keep", **LABELS_ONLY).submitted[0]
+    table = strategy_table(released, gold, wheel_groupings(data_dir)).set_index(["system", "setting"])
+    assert kept.value("M-avg") == table.loc[("Qwen-Audio", "S1"), "M-avg"]
+    assert "悔恨 (1)" in kept.dropped["M1"]["top"] or kept.dropped["M1"]["n"] > 0
+
+
 def test_mer2023_npz_gives_the_authors_hit_rate(tmp_path, data_dir):
     labels = load_mer2023_labels(data_dir)
     test1 = labels[labels["split"] == "test1"]
@@ -399,3 +411,10 @@ def test_matching_metrics_of_a_description_set_equal_the_metric_module(tmp_path,
         assert result.value(column) == pytest.approx(reference[column].mean(), abs=1e-12), column
     assert "similarity" not in result.metrics  # an English model: no Chinese similarity
     assert "lang:zh" in card.signature and card.rank_by == "bleu_4" and result.label_source == ""
+
+
+def test_the_runner_knows_every_dataset():
+    from emer.nbrun import CHOICES
+    from emer.scoring.datasets import DATASETS
+
+    assert CHOICES["dataset"] == DATASETS

@@ -155,7 +155,7 @@ def test_table_and_errors(toy_groupings) -> None:
     with pytest.raises(ValueError, match="unknown EW metric"):
         EWScorer(GOLD, {"W9-L1": toy_groupings["W1-L1"]})
     frame = pd.DataFrame({"system": ["a", "a"], "sample": ["s1", "s1"], "labels": [["x"], ["y"]]})
-    with pytest.raises(ValueError, match="repeat a sample"):
+    with pytest.raises(ValueError, match="appear more than once"):
         EWScorer({"s1": ["happy"]}, toy_groupings).system_scores(frame)
 
 

@@ -69,6 +69,7 @@ def _score(args: argparse.Namespace) -> int:
             n_boot=args.n_boot,
             seed=args.seed,
             allow_missing=args.allow_missing,
+            chinese=args.chinese,
             baselines=not args.no_baselines,
             checkpoints=args.checkpoints,
             extractor=extractor,
@@ -123,6 +124,13 @@ def _add_score_command(commands) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap / randomization draws")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--allow-missing", action="store_true", help="score samples without prediction as empty")
+    p.add_argument(
+        "--chinese",
+        choices=("translate", "keep"),
+        default="translate",
+        help="Chinese labels: put into English, unknown ones refused (default) | keep: dropped, "
+        "as the authors' scripts did",
+    )
     p.add_argument("--no-baselines", action="store_true", help="leave the released baselines out")
     p.add_argument("--checkpoints", action="store_true", help="each folder holds checkpoints of one system")
     p.add_argument(

@@ -41,6 +41,8 @@ CHOICES = {
     "cache_mode": ("read-write", "replay", "off"),
     "grouping": ("identity", "wheel", "wordnet", "embedding"),
     "revision": ("MER2025", "MER2026"),
+    "extractor": ("selector", "lexicon"),
+    "dataset": ("ovmerd", "emer-v1", "mer2023-train", "mer2023-test1", "mer2023-test2"),
 }
 #: Ranges of numeric parameters: (lowest allowed, highest allowed or None, whether the lowest is allowed).
 RANGES = {

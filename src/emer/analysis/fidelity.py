@@ -93,7 +93,9 @@ def extract_released(runner: LLMRunner, outputs: pd.DataFrame, extractor: str) -
 
 def _agreement(released: pd.DataFrame, ours: pd.DataFrame, groupings: Mapping[str, Any]) -> dict[str, float]:
     """Per-sample F (mean over samples) of our labels against the released ones, wheel levels 1 and 2."""
-    scorer = EWScorer(dict(zip(released["sample"], released["labels"], strict=True)), groupings)
+    scorer = EWScorer(
+        dict(zip(released["sample"], released["labels"], strict=True)), groupings, chinese="keep"
+    )
     scores = scorer.system_scores(
         dict(zip(ours["sample"], ours["labels"], strict=True)), average="mean-of-f"
     ).set_index("metric")["f1"]
@@ -118,12 +120,16 @@ def fidelity_table(
     samples = sorted(set(released["sample"]))
     sub_gold = {s: list(gold[s]) for s in samples}
     keys = ["system", "setting"]
-    base = ew_scores(sub_gold, released[[*keys, "sample", "labels"]], groupings)[[*keys, "M-avg"]]
+    base = ew_scores(sub_gold, released[[*keys, "sample", "labels"]], groupings, chinese="keep")[
+        [*keys, "M-avg"]
+    ]
     base = base.rename(columns={"M-avg": "m_avg_released"})
     seen = set(seen)
     rows = []
     for name, frame in extracted.groupby("extractor", sort=True):
-        ours = ew_scores(sub_gold, frame[[*keys, "sample", "labels"]], groupings)[[*keys, "M-avg"]]
+        ours = ew_scores(sub_gold, frame[[*keys, "sample", "labels"]], groupings, chinese="keep")[
+            [*keys, "M-avg"]
+        ]
         table = base.merge(ours.rename(columns={"M-avg": "m_avg_ours"}), on=keys, validate="one_to_one")
         for row in table.itertuples(index=False):
             mine = frame[(frame["system"] == row.system) & (frame["setting"] == row.setting)]

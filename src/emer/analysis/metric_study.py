@@ -41,7 +41,7 @@ def emotion_sample_table(
 ) -> pd.DataFrame:
     """One row per (system, setting, sample) with the per-sample inputs of every emotion-based metric."""
     keyed = outputs[[*KEYS, "sample", "labels"]].sort_values([*KEYS, "sample"], ignore_index=True)
-    ew = EWScorer(gold_labels, wheels).sample_scores(keyed)
+    ew = EWScorer(gold_labels, wheels, chinese="keep").sample_scores(keyed)  # released labels
     ew = ew.assign(precision=ew["accuracy"].where(~ew["skipped"]), recall=ew["recall"].where(~ew["skipped"]))
     wide = ew.pivot(index=[*KEYS, "sample"], columns="metric", values=["precision", "recall"])
     wide.columns = [f"{'P' if kind == 'precision' else 'R'} {metric}" for kind, metric in wide.columns]
@@ -49,7 +49,7 @@ def emotion_sample_table(
     extra = []
     for (system, setting), part in keyed.groupby(KEYS, sort=True):
         by_sample = dict(zip(part["sample"], part["labels"], strict=True))
-        plain = set_scores(gold_labels, by_sample, IdentityGrouping()).set_index("sample")
+        plain = set_scores(gold_labels, by_sample, IdentityGrouping(), chinese="keep").set_index("sample")
         columns = {
             "set acc": plain["accuracy"],
             "set rec": plain["recall"],
@@ -67,7 +67,9 @@ def _hits(
 ) -> dict[str, pd.Series]:
     """Per-sample one-hot hits (NaN where skipped) under each wheel-level-1 grouping, by column name."""
     return {
-        f"hit {m}": hit_rate_scores(dict(onehot), by_sample, wheels[m]).set_index("sample")["hit"]
+        f"hit {m}": hit_rate_scores(dict(onehot), by_sample, wheels[m], chinese="keep").set_index("sample")[
+            "hit"
+        ]
         for m in HIT_RATE_METRICS
     }
 

@@ -40,7 +40,8 @@ def system_hit_rates(
     outputs: pd.DataFrame, onehot: Mapping[str, str], groupings: Mapping[str, Grouping]
 ) -> pd.DataFrame:
     """Hit rate of every (system, setting)'s OV labels against the one-hot label, per grouping + mean."""
-    return hit_rate_table(dict(onehot), outputs[["system", "setting", "sample", "labels"]], groupings)
+    frame = outputs[["system", "setting", "sample", "labels"]]
+    return hit_rate_table(dict(onehot), frame, groupings, chinese="keep")  # released labels, as scored
 
 
 def hit_rate_matrix(hit_rates: pd.DataFrame, metric: str = "mean") -> pd.DataFrame:

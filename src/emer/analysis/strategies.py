@@ -22,7 +22,9 @@ def strategy_table(
     outputs: pd.DataFrame, gold: pd.DataFrame, groupings: Mapping[str, WheelGrouping]
 ) -> pd.DataFrame:
     """EW table (percent): one row per (system, setting), columns M1 … W5-L2, M-avg."""
-    scorer = EWScorer(gold_map(gold), groupings)
+    scorer = EWScorer(
+        gold_map(gold), groupings, chinese="keep"
+    )  # released labels, as the authors scored them
     table = ew_table(scorer.system_scores(outputs[["system", "setting", "sample", "labels"]]))
     return table.sort_values(["system", "setting"], ignore_index=True)
 
@@ -46,7 +48,7 @@ def winner_counts(winners: pd.DataFrame) -> pd.DataFrame:
 def loss_summary(outputs: pd.DataFrame, groupings: Mapping[str, WheelGrouping]) -> pd.DataFrame:
     """Labels each (system, setting) loses to the EW mappings: the count per metric, the share lost by
     M1 (a label unknown to the word-form table is lost by every metric) and the most frequent of those."""
-    losses = label_losses(outputs, groupings).set_index(["system", "setting"])
+    losses = label_losses(outputs, groupings, chinese="keep").set_index(["system", "setting"])
     wide = losses.pivot(columns="metric", values="n_dropped")[list(groupings)]
     wide.columns = [f"dropped {m}" for m in wide.columns]
     m1 = losses[losses["metric"] == "M1"]

@@ -46,7 +46,8 @@ def _released_scorer(
     outputs = load_system_outputs(data_dir)
     outputs = outputs[outputs["setting"] == setting]
     tables = load_wheel_tables(data_dir, revision, level1_at_level2)
-    scorer = EWScorer(dict(zip(gold["sample"], gold["labels"], strict=True)), wheel_groupings(tables=tables))
+    gold_labels = dict(zip(gold["sample"], gold["labels"], strict=True))
+    scorer = EWScorer(gold_labels, wheel_groupings(tables=tables), chinese="keep")  # as the authors scored
     return scorer, outputs
 
 

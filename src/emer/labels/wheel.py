@@ -275,20 +275,26 @@ def wheel_groupings(
     return {metric: WheelGrouping(metric, tables) for metric in EW_METRICS}
 
 
-def label_losses(outputs: pd.DataFrame, groupings: Mapping[str, WheelGrouping]) -> pd.DataFrame:
+def label_losses(
+    outputs: pd.DataFrame, groupings: Mapping[str, WheelGrouping], chinese: str = "translate"
+) -> pd.DataFrame:
     """How many labels each prediction set loses to each EW mapping.
 
     ``outputs`` has a ``labels`` column (lists) and optional key columns ``system`` and ``setting``.
     Columns: the keys, metric, n_labels, n_dropped, share_dropped, dropped (distinct dropped labels,
-    lower-cased, most frequent first, as ``"label (count)"``).
+    lower-cased, most frequent first, as ``"label (count)"``). ``chinese``: see :mod:`emer.metrics.checks`.
     """
     if "labels" not in outputs:
         raise KeyError("outputs needs a 'labels' column of label lists (see emer.data.load_system_outputs)")
     keys = [c for c in ("system", "setting") if c in outputs]
     groups = outputs.groupby(keys, sort=True) if keys else [((), outputs)]
     rows = []
+    from emer.metrics.checks import label_list
+
     for key, frame in groups:
-        labels = [wheel_key(x) for lst in frame["labels"] for x in lst]
+        samples = frame.get("sample", frame.index)
+        lists = [label_list(v, s, chinese=chinese) for s, v in zip(samples, frame["labels"], strict=True)]
+        labels = [wheel_key(x) for lst in lists for x in lst]
         for metric, grouping in groupings.items():
             lost = pd.Series([x for x in labels if x not in grouping.mapping], dtype=object)
             counts = lost.value_counts(sort=False).sort_index().sort_values(ascending=False, kind="stable")

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from emer.labels.grouping import Grouping
+from emer.metrics.checks import known_samples, label_lists, unique_samples
 
 MER2023_LABELS = ("happy", "angry", "worried", "sad", "surprise", "neutral")
 HIT_RATE_METRICS = ("W1-L1", "W2-L1", "W3-L1", "W4-L1", "W5-L1")
@@ -32,8 +33,11 @@ def hit_rate_scores(
     pred: Mapping[str, Iterable[str]],
     grouping: Grouping,
     label_space: Iterable[str] | None = None,
+    chinese: str = "translate",
 ) -> pd.DataFrame:
     """Per-sample hits, sorted by sample. ``gold`` maps sample -> one label; ``pred`` sample -> labels."""
+    known_samples(gold, pred)
+    pred = label_lists(pred, chinese=chinese)
     missing = sorted(set(gold) - set(pred))
     if missing:
         raise KeyError(
@@ -83,6 +87,7 @@ def hit_rate_table(
     pred: pd.DataFrame | Mapping[str, Iterable[str]],
     groupings: Mapping[str, Grouping],
     label_space: Iterable[str] | None = None,
+    chinese: str = "translate",
 ) -> pd.DataFrame:
     """Hit rate per prediction set and grouping, plus a ``"mean"`` row over the groupings.
 
@@ -92,10 +97,12 @@ def hit_rate_table(
     """
     if isinstance(pred, pd.DataFrame):
         keys = [c for c in ("system", "setting") if c in pred]
-        sets = [
-            (k if isinstance(k, tuple) else (k,), dict(zip(part["sample"], part["labels"], strict=True)))
-            for k, part in (pred.groupby(keys, sort=True) if keys else [((), pred)])
-        ]
+        sets = []
+        for k, part in pred.groupby(keys, sort=True) if keys else [((), pred)]:
+            unique_samples(part["sample"], f"predictions {k}" if keys else "predictions")
+            sets.append(
+                (k if isinstance(k, tuple) else (k,), dict(zip(part["sample"], part["labels"], strict=True)))
+            )
     else:
         keys, sets = [], [((), dict(pred))]
     rows = []
@@ -103,7 +110,7 @@ def hit_rate_table(
         ident = dict(zip(keys, key, strict=True))
         per_metric = []
         for name, grouping in groupings.items():
-            summary = summarise_hit_rate(hit_rate_scores(gold, by_sample, grouping, label_space))
+            summary = summarise_hit_rate(hit_rate_scores(gold, by_sample, grouping, label_space, chinese))
             per_metric.append(summary)
             rows.append({**ident, "metric": name, **summary})
         frame = pd.DataFrame(per_metric)

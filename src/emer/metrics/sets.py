@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from emer.labels.grouping import Grouping
+from emer.metrics.checks import known_samples, label_lists
 
 SCORE_COLUMNS = ["sample", "n_gold", "n_pred", "n_hit", "accuracy", "recall", "skipped"]
 
@@ -21,12 +22,15 @@ def set_scores(
     gold: Mapping[str, Iterable[str]],
     pred: Mapping[str, Iterable[str]],
     grouping: Grouping,
+    chinese: str = "translate",
 ) -> pd.DataFrame:
     """Per-sample scores for every gold sample, sorted by sample name.
 
     ``gold`` and ``pred`` map a sample name to its labels (already parsed and lower-cased).
     A gold sample without a prediction is an error: a missing answer is not an empty answer.
     """
+    known_samples(gold, pred)
+    gold, pred = label_lists(gold, "gold", chinese), label_lists(pred, chinese=chinese)
     missing = sorted(set(gold) - set(pred))
     if missing:
         raise KeyError(

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from emer.labels.wheel import EW_METRICS, WheelGrouping, wheel_key
+from emer.metrics.checks import known_samples, label_list, label_lists, unique_samples
 from emer.metrics.sets import SCORE_COLUMNS, set_scores, summarise_set_scores
 
 AVERAGES = ("f-of-means", "mean-of-f")
@@ -29,7 +30,7 @@ KEY_COLUMNS = ("system", "setting")
 Predictions = pd.DataFrame | Mapping[str, Iterable[str]]
 
 
-def _as_frame(pred: Predictions) -> tuple[pd.DataFrame, list[str]]:
+def _as_frame(pred: Predictions, chinese: str = "translate") -> tuple[pd.DataFrame, list[str]]:
     """Predictions as a frame with columns keys…, sample, labels; a mapping is one unnamed prediction set."""
     if isinstance(pred, pd.DataFrame):
         missing = [c for c in ("sample", "labels") if c not in pred]
@@ -37,7 +38,8 @@ def _as_frame(pred: Predictions) -> tuple[pd.DataFrame, list[str]]:
             raise KeyError(f"predictions need columns 'sample' and 'labels' (missing {missing})")
         keys = [c for c in KEY_COLUMNS if c in pred]
         return pred, keys
-    return pd.DataFrame({"sample": list(pred), "labels": [list(v) for v in pred.values()]}), []
+    checked = label_lists(pred, chinese=chinese)
+    return pd.DataFrame({"sample": list(checked), "labels": list(checked.values())}), []
 
 
 def _f1(accuracy: np.ndarray, recall: np.ndarray) -> np.ndarray:
@@ -52,17 +54,24 @@ class EWScorer:
     ``gold`` maps sample -> labels (lists as parsed by :func:`emer.labels.parse_label_list`);
     ``groupings`` maps metric -> :class:`WheelGrouping` (see :func:`emer.labels.wheel.wheel_groupings`).
     The gold side, the class columns and the label lookups are built once; each call then maps every
-    distinct predicted label once.
+    distinct predicted label once. Labels are checked (:mod:`emer.metrics.checks`); ``chinese="keep"``
+    leaves Chinese labels unmapped (dropped), as the authors' scripts did, instead of translating them.
     """
 
-    def __init__(self, gold: Mapping[str, Iterable[str]], groupings: Mapping[str, WheelGrouping]) -> None:
+    def __init__(
+        self,
+        gold: Mapping[str, Iterable[str]],
+        groupings: Mapping[str, WheelGrouping],
+        chinese: str = "translate",
+    ) -> None:
         unknown = [m for m in groupings if m not in EW_METRICS]
         if unknown:
             raise ValueError(f"unknown EW metric(s) {unknown}; choose from {EW_METRICS}")
         self.metrics = [m for m in EW_METRICS if m in groupings]
         self.groupings = {m: groupings[m] for m in self.metrics}
         self.samples = sorted(gold)
-        self._gold = {s: list(gold[s]) for s in self.samples}
+        self.chinese = chinese
+        self._gold = label_lists({s: gold[s] for s in self.samples}, "gold", chinese)
         self._sample_index = {s: i for i, s in enumerate(self.samples)}
         # one column per (metric, class); col_metric gives the metric index of each column
         self._columns: list[dict[str, int]] = []
@@ -124,16 +133,18 @@ class EWScorer:
         self, frame: pd.DataFrame, keys: list[str]
     ) -> tuple[list[tuple], dict[str, np.ndarray]]:
         """Align predictions to the gold samples; count gold/pred/hit classes per (set, sample, metric)."""
-        frame = frame[frame["sample"].isin(self._sample_index)]
+        known_samples(self._sample_index, frame["sample"])
         groups = frame.groupby(keys, sort=True) if keys else [((), frame)]
         group_keys, label_lists = [], []
         n_samples = len(self.samples)
         for key, part in groups:
             key = key if isinstance(key, tuple) else (key,)
             where = f" for {dict(zip(keys, key, strict=True))}" if keys else ""
-            by_sample = dict(zip(part["sample"], part["labels"], strict=True))
-            if len(by_sample) != len(part):
-                raise ValueError(f"predictions{where} repeat a sample; give one row per sample")
+            unique_samples(part["sample"], f"predictions{where}")
+            by_sample = {
+                s: label_list(v, s, f"predictions{where}", self.chinese)
+                for s, v in zip(part["sample"], part["labels"], strict=True)
+            }
             missing = [s for s in self.samples if s not in by_sample]
             if missing:
                 raise KeyError(
@@ -154,7 +165,7 @@ class EWScorer:
 
     def sample_scores(self, pred: Predictions) -> pd.DataFrame:
         """Per-sample scores, long format: keys…, metric, then the columns of :func:`set_scores` and f1."""
-        frame, keys = _as_frame(pred)
+        frame, keys = _as_frame(pred, self.chinese)
         group_keys, a = self._score_arrays(frame, keys)
         n_sets, n_samples, n_metrics = len(group_keys), len(self.samples), len(self.metrics)
         skipped = a["n_gold"] == 0
@@ -199,7 +210,7 @@ class EWScorer:
             return self._reference_scores(pred, average)
         if method != "fast":
             raise ValueError(f"method must be 'fast' or 'reference', not {method!r}")
-        frame, keys = _as_frame(pred)
+        frame, keys = _as_frame(pred, self.chinese)
         group_keys, a = self._score_arrays(frame, keys)
         n_sets, n_samples, n_metrics = len(group_keys), len(self.samples), len(self.metrics)
         shape = (n_sets, n_samples, n_metrics)
@@ -226,14 +237,14 @@ class EWScorer:
         return pd.DataFrame(out, columns=[*keys, *SUMMARY_COLUMNS])
 
     def _reference_scores(self, pred: Predictions, average: str) -> pd.DataFrame:
-        frame, keys = _as_frame(pred)
+        frame, keys = _as_frame(pred, self.chinese)
         groups = frame.groupby(keys, sort=True) if keys else [((), frame)]
         rows = []
         for key, part in groups:
             key = key if isinstance(key, tuple) else (key,)
             by_sample = dict(zip(part["sample"], part["labels"], strict=True))
             for metric in self.metrics:
-                scores = set_scores(self._gold, by_sample, self.groupings[metric])
+                scores = set_scores(self._gold, by_sample, self.groupings[metric], self.chinese)
                 summary = summarise_set_scores(scores)
                 if average == "mean-of-f":
                     scored = scores[~scores["skipped"]]
@@ -264,9 +275,10 @@ def ew_scores(
     pred: Predictions,
     groupings: Mapping[str, WheelGrouping],
     average: str = "f-of-means",
+    chinese: str = "translate",
 ) -> pd.DataFrame:
     """One-call EW table (percent): :class:`EWScorer` then :func:`ew_table`."""
-    return ew_table(EWScorer(gold, groupings).system_scores(pred, average=average))
+    return ew_table(EWScorer(gold, groupings, chinese).system_scores(pred, average=average))
 
 
 INTERVAL_COLUMNS = ["metric", "value", "low", "high", "se", "confidence", "n_boot", "n_samples"]

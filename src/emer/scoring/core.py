@@ -40,6 +40,7 @@ class ScoreOptions:
     confidence: float = 0.95
     alpha: float = 0.05
     allow_missing: bool = False
+    chinese: str = "translate"  # Chinese labels: put into English (unknown ones refused) | keep (dropped)
     baselines: bool = True
     checkpoints: bool = False
     extractor: Extractor = field(default_factory=Extractor)
@@ -49,6 +50,8 @@ class ScoreOptions:
         unknown = sorted(set(self.metrics or ()) - set(F.FAMILIES))
         if unknown:
             raise ValueError(f"unknown metric families {unknown}; choose from {', '.join(F.FAMILIES)}")
+        if self.chinese not in ("translate", "keep"):
+            raise ValueError(f"chinese must be 'translate' or 'keep', not {self.chinese!r}")
         if self.language not in ("en", "zh"):
             raise ValueError(f"language must be 'en' or 'zh', not {self.language!r}")
         if self.n_boot < 1:
@@ -93,7 +96,9 @@ class Scoring:
         self.groupings = wheel_groupings(data_dir, revision=options.revision)
         self.families = self._families()
         self.rank_by = options.rank_by or self._default_rank_by()
-        self.scorer = EWScorer(self.dataset.ov_gold, self.groupings) if self.dataset.ov_gold else None
+        # submitted labels are put into English (or refused) when read; released ones are scored as the
+        # authors scored them, Chinese labels unmapped
+        self.scorer = EWScorer(self.dataset.ov_gold, self.groupings, "keep") if self.dataset.ov_gold else None
         self._runners: dict[int, object] = {}
         self.extraction_label = ""
         self._encoder = None
@@ -188,7 +193,7 @@ class Scoring:
             )
             if prediction.has_labels:
                 result.label_source = "given"
-                runs = [english_label_lists(prediction)]
+                runs = [english_label_lists(prediction, self.options.chinese)]
             elif not self.needs_labels:
                 runs = [{s: [] for s in descriptions}]
             else:
@@ -258,7 +263,7 @@ class Scoring:
                     run[m.name] = m.value
         if "ew" in self.families and self.scorer is not None:
             frame = pd.DataFrame({"labels": list(runs[0].values())})
-            losses = label_losses(frame, self.groupings)
+            losses = label_losses(frame, self.groupings, chinese="keep")
             result.dropped = {
                 row.metric: {
                     "n": int(row.n_dropped),
@@ -398,6 +403,7 @@ def signature(scoring: Scoring) -> str:
         f"empty-gold:{o.choices.empty_gold}",
         f"average:{o.choices.average}",
         "parse:clean",
+        f"chinese:{o.chinese}",
     ]
     if "matching" in scoring.families:
         parts.append(f"lang:{o.language}")

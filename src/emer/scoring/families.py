@@ -183,7 +183,7 @@ def identity_set_metrics(
     """Accuracy_s, Recall_s and Avg with every (normalised) label standing for itself."""
     keyed = {s: [wheel_key(x) for x in v] for s, v in labels.items()}
     gold_keyed = {s: [wheel_key(x) for x in v] for s, v in gold.items()}
-    scores = set_scores(gold_keyed, keyed, IdentityGrouping())
+    scores = set_scores(gold_keyed, keyed, IdentityGrouping(), chinese="keep")
     skip = choices.empty_gold == "skip"
     scored = ~scores["skipped"].to_numpy(bool) if skip else np.ones(len(scores), dtype=bool)
     acc = _scored_components(scores["accuracy"].to_numpy(float), scored)
@@ -203,7 +203,7 @@ def hit_rate_metric(
     onehot: Mapping[str, str], labels: Mapping[str, Sequence[str]], groupings: Mapping[str, WheelGrouping]
 ) -> tuple[Metric, pd.DataFrame]:
     """Hit rate of the OV labels on the one-hot label, the mean over the five wheels at level 1."""
-    per_wheel = {m: hit_rate_scores(onehot, labels, groupings[m]) for m in HIT_RATE_METRICS}
+    per_wheel = {m: hit_rate_scores(onehot, labels, groupings[m], chinese="keep") for m in HIT_RATE_METRICS}
     scored = np.column_stack([~per_wheel[m]["skipped"].to_numpy(bool) for m in HIT_RATE_METRICS])
     hits = np.column_stack([per_wheel[m]["hit"].to_numpy(float) for m in HIT_RATE_METRICS])
     x = np.hstack([_scored_components(hits, scored), scored.astype(float)])

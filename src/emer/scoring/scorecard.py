@@ -142,6 +142,7 @@ class Scorecard:
                 "seed": options.seed,
                 "language": options.language,
                 "allow_missing": options.allow_missing,
+                "chinese": options.chinese,
             },
         )
 

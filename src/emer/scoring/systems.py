@@ -118,12 +118,18 @@ def align(prediction: Prediction, dataset: Dataset, allow_missing: bool, data_di
     return len(missing)
 
 
-def english_label_lists(prediction: Prediction) -> dict[str, list[str]]:
+def english_label_lists(prediction: Prediction, chinese: str = "translate") -> dict[str, list[str]]:
     """sample -> labels, unparsable cells as empty; known Chinese emotion words put into English.
 
     A Chinese label with no English equivalent is refused: the EW mappings are English and it would
-    silently count as wrong.
+    silently count as wrong. ``chinese="keep"`` leaves Chinese labels as given (no mapping knows them, so
+    they are dropped and counted among the dropped labels), as the authors scored their released labels.
     """
+    if chinese == "keep":
+        return {
+            s: list(v or [])
+            for s, v in zip(prediction.frame["sample"], prediction.frame["labels"], strict=True)
+        }
     out = {}
     for sample, labels in zip(prediction.frame["sample"], prediction.frame["labels"], strict=True):
         english = english_labels(labels or [])
@@ -132,7 +138,8 @@ def english_label_lists(prediction: Prediction) -> dict[str, list[str]]:
             raise PredictionError(
                 f"{prediction.path}, sample {sample}: label {chinese[0]!r} is Chinese and has no English "
                 "equivalent in emer's list; the emotion-wheel mappings are English: give English labels, "
-                "or give the descriptions and let emer extract English labels"
+                "or give the descriptions and let emer extract English labels (--chinese keep drops such "
+                "labels, as the authors' scripts did)"
             )
         out[sample] = english
     return out
