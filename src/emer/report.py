@@ -1,14 +1,23 @@
 """Write tables and figures with deterministic bytes, and their provenance beside them.
 
-Tables go to ``<out_dir>/tables/<name>.csv`` (full float precision, for machines) and ``.md`` (rounded,
-for people); figures to ``<out_dir>/figures/<name>.png`` with the metadata that varies (software
-version, dates) stripped. A ``<name>.provenance.json`` beside each table records the notebook and the
-parameters that made it (paths left out, so the bytes do not depend on where the project lives).
+Tables go to ``<out_dir>/tables/<name>.csv`` (floats at :data:`CSV_SIGNIFICANT_DIGITS` significant
+digits, for machines) and ``.md`` (rounded, for people); figures to ``<out_dir>/figures/<name>.png``
+with the metadata that varies (software version, dates) stripped. A ``<name>.provenance.json`` beside
+each table records the notebook and the parameters that made it (paths left out, so the bytes do not
+depend on where the project lives).
+
+Why 10 significant digits in the CSV: libm, SIMD and BLAS paths differ between CPUs and builds by a few
+units in the last place of a float64 (~1e-15 relative), which the shortest-repr form would show. At 10
+digits such a difference changes a written number only when it falls within ~1e-15 of a rounding
+boundary, about one number in a million. Whole numbers are written exactly. Model outputs, which
+differ far more (float32 kernels, ~1e-7), are rounded where they are computed (see
+:mod:`emer.metrics.matching`, :mod:`emer.clues.visual`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -19,6 +28,27 @@ import pandas as pd
 from emer import __version__
 
 PATH_KEYS = {"data_dir", "out_dir", "media_dir", "cache_dir"}
+#: Significant digits of the floats written to a table's CSV (whole numbers are written exactly).
+CSV_SIGNIFICANT_DIGITS = 10
+
+
+def _csv_float(value: float) -> float:
+    """``value`` at :data:`CSV_SIGNIFICANT_DIGITS` significant digits (whole numbers, NaN, inf unchanged)."""
+    if pd.isna(value):
+        return value
+    value = float(value)
+    if not math.isfinite(value) or value.is_integer():
+        return value
+    return float(f"{value:.{CSV_SIGNIFICANT_DIGITS}g}")
+
+
+def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with its float columns at :data:`CSV_SIGNIFICANT_DIGITS` significant digits."""
+    frame = table.copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = frame[column].map(_csv_float)
+    return frame
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -43,7 +73,7 @@ def save_table(
     """
     folder = Path(out_dir) / "tables"
     csv_path = folder / f"{name}.csv"
-    _write_atomic(csv_path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    _write_atomic(csv_path, _csv_frame(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
     rounded = table.copy()
     for column in rounded.columns:
         if pd.api.types.is_float_dtype(rounded[column]):
