@@ -166,6 +166,29 @@ def test_synthesised_speech_has_plausible_prosody(speech: np.ndarray) -> None:
     assert "syllables per second" in acoustic_clue(reading, "en", "female")
 
 
+def test_loudness_is_the_same_without_numpys_avx512_paths(speech: np.ndarray, tmp_path) -> None:
+    # numpy's float32 SIMD kernels differ per CPU (~1e-5 dB here); the loudness contour, drawn in the
+    # prosody figure, must not. Another CPU is imitated by turning numpy's AVX-512 dispatch off.
+    import os
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "speech.npy", speech)
+    script = (
+        "import sys, numpy as np; from emer.clues.acoustic import AcousticParams, read_acoustic; "
+        "r = read_acoustic(np.load(sys.argv[1]), AcousticParams()); np.save(sys.argv[2], r.loudness)"
+    )
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": "AVX512_SPR AVX512_ICL X86_V4 AVX512_SKX AVX512F"}
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "speech.npy"), str(tmp_path / "other.npy")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    here = read_acoustic(speech, AcousticParams()).loudness
+    assert np.abs(np.load(tmp_path / "other.npy") - here).max() < 1e-10
+
+
 def test_missing_espeak_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(demo.shutil, "which", lambda name: None)
     with pytest.raises(MissingDependencyError, match="apt-get install -y espeak-ng"):
