@@ -159,3 +159,21 @@ def test_sample_level_skips_missing_values() -> None:
     assert table["n_samples"].tolist() == [7, 10]
     with pytest.raises(ValueError, match="in both tables"):
         c.sample_correlations(x, x, ["avg"], ["avg"])
+
+
+def test_pearson_matrix_sums_in_a_fixed_order_not_blas() -> None:
+    # The products are summed over rows in row order, as plain float additions, so the bits do not
+    # depend on the BLAS kernel or thread count (another CPU); `xc.T @ yc` sums in the kernel's order.
+    rng = np.random.default_rng(7)
+    x, y = rng.random((40, 5)) * [1, 1e-3, 1e3, 1, 1], rng.random((40, 6))
+    xc, yc = x - x.mean(axis=0), y - y.mean(axis=0)
+    expected = np.empty((5, 6))
+    for i in range(5):
+        for j in range(6):
+            total = sx = sy = 0.0
+            for k in range(40):
+                total += xc[k, i] * yc[k, j]
+                sx += xc[k, i] ** 2
+                sy += yc[k, j] ** 2
+            expected[i, j] = total / np.sqrt(sx * sy)
+    assert c.correlation_matrix(x, y, "pearson").tolist() == np.clip(expected, -1, 1).tolist()

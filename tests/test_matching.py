@@ -306,3 +306,57 @@ def test_meteor_cache_skips_the_jar(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.setenv("PATH", str(tmp_path))  # no java now: every answer must come from the cache
     again = m.meteor_scores(["她 很 生气"], ["她 很 担心"], "zh", cache_dir=tmp_path, workers=2)
     assert again.iloc[0].tolist() == first.iloc[1].tolist()
+
+
+class _NoisyModel:
+    """A stand-in sentence model: exact float64 embeddings of each text (seeded by the text); in float32 it
+    adds relative noise of ``noise`` seeded by ``cpu``, as another CPU's float32 kernels would."""
+
+    def __init__(self, cpu: int, noise: float = 1e-6, dim: int = 8) -> None:
+        self.cpu, self.noise, self.dim, self.precision = cpu, noise, dim, "float32"
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return self.dim
+
+    def double(self) -> _NoisyModel:
+        self.precision = "float64"
+        return self
+
+    def encode(self, texts: list[str], **_: object) -> np.ndarray:
+        seeds = [int.from_bytes(t.encode("utf-8")[:8].ljust(8, b"\0"), "little") + len(t) for t in texts]
+        exact = np.stack([np.random.default_rng(s).normal(size=self.dim) for s in seeds])
+        exact[:, 0] += 2.0  # cosines spread over about (0.2, 1)
+        exact /= np.linalg.norm(exact, axis=1, keepdims=True)
+        if self.precision == "float64":
+            return exact
+        noise = np.random.default_rng([self.cpu, len(texts)]).normal(size=exact.shape) * self.noise
+        return (exact * (1 + noise)).astype(np.float32)
+
+
+def _noisy_pairs(n: int = 3000) -> tuple[list[str], list[str]]:
+    return [f"p{i:05d}" for i in range(n)], [f"g{i % 97:05d}" for i in range(n)]
+
+
+def test_similarity_survives_other_cpus_float32_noise() -> None:
+    preds, golds = _noisy_pairs()
+    one, other = (m.SentenceEncoder(_NoisyModel(cpu)).similarity(preds, golds) for cpu in (1, 2))
+    assert one.tolist() == other.tolist()
+    exact = m.SentenceEncoder(_NoisyModel(0).double())
+    vectors = exact.model.encode(preds), exact.model.encode(golds)
+    assert one.tolist() == np.round((vectors[0] * vectors[1]).sum(axis=1), m.SIMILARITY_DECIMALS).tolist()
+    near = m._near_rounding_boundary((vectors[0] * vectors[1]).sum(axis=1), 3, m.SIMILARITY_GUARD)
+    assert 10 < near.sum() < 200  # the float64 path was taken for about 2% of the pairs
+
+
+def test_near_rounding_boundary() -> None:
+    values = np.array([0.1235, 0.12348, 0.1234951, 0.123495, -0.0005, 0.5])
+    assert m._near_rounding_boundary(values, 3, 1e-5).tolist() == [True, False, True, True, True, False]
+
+
+def test_real_similarity_is_the_rounded_float64_cosine() -> None:
+    encoder = m.load_sentence_encoder()
+    preds = [PRED_EN["s2"], PRED_EN["s4"], "She is sad."]
+    golds = [GOLD_EN["s2"], GOLD_EN["s4"], GOLD_EN["s3"]]
+    exact = encoder.encode([*preds, *golds], precision="float64")
+    cosine = (exact[:3] * exact[3:]).sum(axis=1)
+    assert encoder.similarity(preds, golds).tolist() == np.round(cosine, m.SIMILARITY_DECIMALS).tolist()

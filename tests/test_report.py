@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from emer.reference import load_published  # noqa: E402
@@ -26,11 +27,27 @@ def test_save_table_is_byte_stable(tmp_path: Path) -> None:
         )
     assert compare_tables(tmp_path / "x" / "tables", tmp_path / "y" / "tables") == []
     csv = (tmp_path / "x" / "tables" / "t.csv").read_text()
-    assert "0.3333333333333333" in csv  # full precision in the CSV
+    assert ",0.3333333333," in csv  # 10 significant digits in the CSV
     markdown = (tmp_path / "x" / "tables" / "t.md").read_text()
     assert "0.3333" in markdown and "0.33333" not in markdown
     provenance = json.loads((tmp_path / "x" / "tables" / "t.provenance.json").read_text())
     assert provenance["params"] == {"seed": 1} and provenance["notebook"] == "nb"
+
+
+def test_csv_floats_hide_last_bit_differences(tmp_path: Path) -> None:
+    # Another CPU's libm/BLAS moves a float64 by a few ulps; the CSV bytes must not show it.
+    value = 0.1 + 0.2  # 0.30000000000000004
+    for folder, shift in (("x", 0), ("y", 3)):
+        moved = np.nextafter(value, 1.0) if shift else value
+        for _ in range(shift - 1):
+            moved = np.nextafter(moved, 1.0)
+        table = pd.DataFrame(
+            {"r": [moved, -moved / 7, 1e-12 * moved, 2.0, float("nan")], "n": [1, 2, 3, 4, 5]}
+        )
+        save_table(table, "t", tmp_path / folder)
+    assert compare_tables(tmp_path / "x" / "tables", tmp_path / "y" / "tables") == []
+    csv = (tmp_path / "x" / "tables" / "t.csv").read_text()
+    assert csv == "r,n\n0.3,1\n-0.04285714286,2\n3e-13,3\n2.0,4\n,5\n"
 
 
 def test_compare_tables_reports_differences(tmp_path: Path) -> None:

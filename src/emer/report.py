@@ -1,16 +1,25 @@
 """Write tables and figures with deterministic bytes, and their provenance beside them.
 
-Tables go to ``<out_dir>/tables/<name>.csv`` (full float precision, for machines) and ``.md`` (rounded,
-for people); figures to ``<out_dir>/figures/<name>.png`` with the metadata that varies (software
-version, dates) stripped. A ``<name>.provenance.json`` beside each table records the notebook and the
-parameters that made it (paths left out, so the bytes do not depend on where the project lives).
-A relative ``out_dir`` is taken from the repository root (:func:`project_path`), not the working
-directory, so a notebook run interactively from ``notebooks/`` writes to the repository's ``outputs/``.
+Tables go to ``<out_dir>/tables/<name>.csv`` (floats at :data:`CSV_SIGNIFICANT_DIGITS` significant
+digits, for machines) and ``.md`` (rounded, for people); figures to ``<out_dir>/figures/<name>.png``
+with the metadata that varies (software version, dates) stripped. A ``<name>.provenance.json`` beside
+each table records the notebook and the parameters that made it (paths left out, so the bytes do not
+depend on where the project lives). A relative ``out_dir`` is taken from the repository root
+(:func:`project_path`), not the working directory, so a notebook run interactively from ``notebooks/``
+writes to the repository's ``outputs/``.
+
+Why 10 significant digits in the CSV: libm, SIMD and BLAS paths differ between CPUs and builds by a few
+units in the last place of a float64 (~1e-15 relative), which the shortest-repr form would show. At 10
+digits such a difference changes a written number only when it falls within ~1e-15 of a rounding
+boundary, about one number in a million. Whole numbers are written exactly. Model outputs, which
+differ far more (float32 kernels, ~1e-7), are rounded where they are computed (see
+:mod:`emer.metrics.matching`, :mod:`emer.clues.visual`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -29,6 +38,29 @@ def project_path(path: str | os.PathLike) -> Path:
     """``path`` itself when absolute (``~`` expanded), else resolved against the repository root."""
     path = Path(path).expanduser()
     return path if path.is_absolute() else ROOT / path
+
+
+#: Significant digits of the floats written to a table's CSV (whole numbers are written exactly).
+CSV_SIGNIFICANT_DIGITS = 10
+
+
+def _csv_float(value: float) -> float:
+    """``value`` at :data:`CSV_SIGNIFICANT_DIGITS` significant digits (whole numbers, NaN, inf unchanged)."""
+    if pd.isna(value):
+        return value
+    value = float(value)
+    if not math.isfinite(value) or value.is_integer():
+        return value
+    return float(f"{value:.{CSV_SIGNIFICANT_DIGITS}g}")
+
+
+def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with its float columns at :data:`CSV_SIGNIFICANT_DIGITS` significant digits."""
+    frame = table.copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = frame[column].map(_csv_float)
+    return frame
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -53,7 +85,7 @@ def save_table(
     """
     folder = project_path(out_dir) / "tables"
     csv_path = folder / f"{name}.csv"
-    _write_atomic(csv_path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    _write_atomic(csv_path, _csv_frame(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
     rounded = table.copy()
     for column in rounded.columns:
         if pd.api.types.is_float_dtype(rounded[column]):

