@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -203,20 +203,22 @@ class Scoring:
             out.append(result)
         return out
 
-    def _extract(self, descriptions: dict[str, str], result: SystemResult) -> list[dict[str, list[str]]]:
-        language = "zh" if self.options.language == "zh" and self.dataset.name == "emer-v1" else None
-        runs = []
-        for run in range(self.options.extractor.runs):
+    def _extract(
+        self, descriptions: dict[str, str], result: SystemResult, runs: int | None = None
+    ) -> list[dict[str, list[str]]]:
+        """Labels of each run (``runs`` of them, default the extractor's), outcome counts into ``result``."""
+        out = []
+        for run in range(self.options.extractor.runs if runs is None else runs):
             print(
                 f"[emer score] extracting labels of {result.name} (run {run + 1})",
                 file=sys.stderr,
                 flush=True,
             )
-            labels, counts = extract_labels(self._runner(run), descriptions, language)
+            labels, counts = extract_labels(self._runner(run), descriptions)
             for status, n in counts.items():
                 result.extraction[status] = result.extraction.get(status, 0) + n
-            runs.append(labels)
-        return runs
+            out.append(labels)
+        return out
 
     def _score_baselines(self) -> list[SystemResult]:
         base = self.dataset.baselines
@@ -234,7 +236,7 @@ class Scoring:
                 runs = [{s: [] for s in descriptions}]
             else:
                 result.label_source = "extracted"
-                runs = self._extract(descriptions, result)[:1]
+                runs = self._extract(descriptions, result, runs=1)  # baselines: the first run's settings
             wanted = self.rank_by in MATCHING_METRICS
             self._fill(result, runs, descriptions if wanted else None, baseline=True)
             out.append(result)
@@ -413,4 +415,4 @@ def signature(scoring: Scoring) -> str:
     return "|".join(parts)
 
 
-__all__ = ["MATCHING_METRICS", "PredictionError", "ScoreOptions", "Scoring", "replace", "score", "signature"]
+__all__ = ["MATCHING_METRICS", "PredictionError", "ScoreOptions", "Scoring", "score", "signature"]

@@ -97,15 +97,12 @@ class Extractor:
 
 
 def extract_labels(
-    runner: LLMRunner, descriptions: dict[str, str], language: str | None = None
+    runner: LLMRunner, descriptions: dict[str, str]
 ) -> tuple[dict[str, list[str]], dict[str, int]]:
-    """sample -> labels extracted from each description, and the outcome counts (ok, malformed, failed).
-
-    A failed or malformed extraction is scored as an empty answer and counted.
+    """sample -> labels extracted from each description (its language detected), and the outcome counts
+    (ok, malformed, failed). A failed or malformed extraction is scored as an empty answer and counted.
     """
     texts = pd.DataFrame({"sample": list(descriptions), "text": list(descriptions.values())})
-    if language:
-        texts["language"] = language
     frame = extract_ov_labels(runner, texts)
     counts = {status: int((frame["status"] == status).sum()) for status in STATUSES}
     return labels_or_empty(frame), counts

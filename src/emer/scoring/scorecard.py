@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from emer.scoring.systems import Submission
 
 HEADLINE = [*EW_ORDER, *SET_METRICS, "hit rate"]
+#: What the terminal summary shows of each system (those it has).
+SUMMARY = ["M-avg", "Avg", "hit rate", "bleu_4", "meteor", "rouge_l", "cider", "similarity"]
 
 
 @dataclass
@@ -196,14 +198,14 @@ class Scorecard:
         lines = []
         for result in self.submitted:
             shown = []
-            for name in [*HEADLINE, *[m for m in result.metrics if m not in HEADLINE]]:
+            for name in SUMMARY:
                 if name in result.metrics:
                     text = f"{name} {result.value(name):.2f}"
                     if name in result.intervals:
                         low, high = result.intervals[name]
                         text += f" [{low:.2f}, {high:.2f}]"
                     shown.append(text)
-            lines.append(f"{result.name}: " + "; ".join(shown[:6]))
+            lines.append(f"{result.name}: " + "; ".join(shown))
             for warning in result.warnings[:3]:
                 lines.append(f"  warning: {warning}")
             if len(result.warnings) > 3:
