@@ -33,7 +33,7 @@ def mer2024_example_scores(data_dir: DataDir = None, parse: str = "clean", limit
     grouping = RecordedGroups(load_recorded_groups(samples, data_dir), name="gpt-3.5-groups")
     gold_map = dict(zip(gold["sample"], gold["labels"], strict=True))
     pred_map = dict(zip(pred["sample"], pred["labels"], strict=True))
-    scores = set_scores({s: gold_map[s] for s in samples}, pred_map, grouping)
+    scores = set_scores({s: gold_map[s] for s in samples}, {s: pred_map[s] for s in samples}, grouping)
     return summarise_set_scores(scores)
 
 
