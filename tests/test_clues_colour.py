@@ -193,3 +193,16 @@ def test_encoding_hands_the_numpy_planes_to_the_encoder(tmp_path):
         y = planes(first)[0].astype(int)
         assert np.abs(y - colour.rgb_to_yuv420(frames[0][:120, :160])[0]).mean() < 4.0
     assert write_clip(tmp_path / "d.mp4", frames, 10).read_bytes() == path.read_bytes()
+
+
+def test_h264_clips_do_not_depend_on_the_cpu(tmp_path, monkeypatch):
+    from emer.clues import media
+    from emer.clues.demo import camera_frames, portrait
+
+    frames = camera_frames(portrait(), 30, size=(240, 180))
+    default = write_clip(tmp_path / "a.mp4", frames, 25).read_bytes()
+    vcodec, acodec, options = media.CLIP_CODECS[""]
+    # x264 without any assembly (what its C code computes): the same file
+    c_only = dict(options, **{"x264-params": options["x264-params"] + ":asm=0"})
+    monkeypatch.setitem(media.CLIP_CODECS, "", (vcodec, acodec, c_only))
+    assert write_clip(tmp_path / "b.mp4", frames, 25).read_bytes() == default

@@ -491,6 +491,16 @@ def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------ writing
 
 
+#: (video codec, audio codec, encoder options) of :func:`write_clip` per extension ("": the default).
+#: x264's ``cpu-independent`` keeps it off the assembly whose results differ from its C code (without
+#: it, the same frames gave three different files with x264 limited to SSE2, to AVX2 and on AVX-512).
+CLIP_CODECS = {
+    ".webm": ("libvpx-vp9", "libopus", {"deadline": "realtime", "cpu-used": "8", "crf": "32", "b": "0"}),
+    ".avi": ("mpeg4", "pcm_s16le", {"qscale": "4"}),
+    "": ("libx264", "aac", {"preset": "veryfast", "crf": "20", "x264-params": "cpu-independent=1"}),
+}
+
+
 def yuv_frame(rgb: np.ndarray):
     """An ``av.VideoFrame`` in limited-range BT.601 ``yuv420p`` (tagged so) from an RGB image of even
     width and height, converted by :func:`emer.clues.colour.rgb_to_yuv420`."""
@@ -514,27 +524,25 @@ def write_clip(
     """Encode RGB ``frames`` (and optional mono float ``audio``) into a clip; the codecs follow the
     extension (mp4/mov/mkv: H.264 + AAC; webm: VP9 + Opus; avi: MPEG-4 part 2 + PCM).
 
-    Single-threaded encoders with fixed settings, so the same input gives the same file. The frames
+    Single-threaded encoders with fixed settings (:data:`CLIP_CODECS`), so the same input gives the same
+    file; for H.264 on every CPU (x264 in its CPU-independent mode). The frames
     are converted to limited-range BT.601 ``yuv420p`` here (:func:`emer.clues.colour.rgb_to_yuv420`,
     exact integer arithmetic) and tagged so, so that FFmpeg's swscale, whose SIMD paths differ between
-    CPUs, never touches them: the same file on every machine.
+    CPUs, never touches them. The AAC audio track is not guaranteed bit-identical across CPUs (FFmpeg's
+    AAC encoder and decoder use float SIMD).
     """
     import av
 
     path = Path(path)
     ext = path.suffix.lower()
-    codecs = {
-        ".webm": ("libvpx-vp9", "libopus", {"deadline": "realtime", "cpu-used": "8", "crf": "32", "b": "0"}),
-        ".avi": ("mpeg4", "pcm_s16le", {"qscale": "4"}),
-    }
-    vcodec, acodec, options = codecs.get(ext, ("libx264", "aac", {"preset": "veryfast", "crf": "20"}))
+    vcodec, acodec, options = CLIP_CODECS.get(ext, CLIP_CODECS[""])
     height, width = frames[0].shape[:2]
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
         vstream = container.add_stream(vcodec, rate=int(round(fps)))
         vstream.width, vstream.height = width - width % 2, height - height % 2
         vstream.pix_fmt = "yuv420p"
-        vstream.options = options
+        vstream.options = dict(options)
         vstream.codec_context.thread_count = 1
         vstream.codec_context.color_range = 1  # AVCOL_RANGE_MPEG: limited range
         vstream.codec_context.colorspace = 6  # AVCOL_SPC_SMPTE170M: the BT.601 matrix
