@@ -206,3 +206,37 @@ def test_h264_clips_do_not_depend_on_the_cpu(tmp_path, monkeypatch):
     c_only = dict(options, **{"x264-params": options["x264-params"] + ":asm=0"})
     monkeypatch.setitem(media.CLIP_CODECS, "", (vcodec, acodec, c_only))
     assert write_clip(tmp_path / "b.mp4", frames, 25).read_bytes() == default
+
+
+DECODE_ON_AN_OLDER_CPU = """
+import ctypes, glob, os, sys
+import av, numpy as np
+libs = glob.glob(os.path.join(os.path.dirname(os.path.dirname(av.__file__)), "av.libs", "libavutil-*.so*"))
+if not libs:
+    sys.exit(3)
+ctypes.CDLL(libs[0]).av_force_cpu_flags(0x101B)  # FFmpeg limited to an SSE2 CPU: MMX, MMXEXT, SSE, SSE2, CMOV
+from emer.clues.media import read_frames
+_, frames = read_frames(sys.argv[1], np.array([0.0, 0.5, 0.9]), skip_nonref=False)
+np.save(sys.argv[2], np.stack(frames))
+"""
+
+
+def test_decoded_pixels_do_not_depend_on_ffmpegs_cpu_flags(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from emer.clues.demo import make_clip
+
+    path = make_clip(tmp_path / "c.mp4", seconds=1.0, fps=10, size=(320, 240))
+    _, frames = read_frames(path, np.array([0.0, 0.5, 0.9]), skip_nonref=False)
+    out = tmp_path / "older.npy"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    done = subprocess.run(
+        [sys.executable, "-c", DECODE_ON_AN_OLDER_CPU, str(path), str(out)], env=env, check=False
+    )
+    if done.returncode == 3:
+        pytest.skip("PyAV is not the wheel with FFmpeg in av.libs")
+    assert done.returncode == 0
+    # swscale gives other pixels with these flags than on an AVX2 or AVX-512 CPU; the numpy path does not
+    assert np.array_equal(np.load(out), np.stack(frames))
