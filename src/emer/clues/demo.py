@@ -2,7 +2,9 @@
 slow virtual camera, with speech synthesised by ``espeak-ng`` (Debian package ``espeak-ng``).
 
 Everything is deterministic: a fixed seed for the camera shake, a fixed voice and rate for the speech,
-single-threaded encoders. Tests build their clips with the same functions.
+single-threaded encoders. The video is the same file on every CPU: :func:`~emer.clues.media.write_clip`
+converts the frames to YUV in exact integer numpy and runs x264 in its CPU-independent mode (the AAC
+audio track is not guaranteed so). Tests build their clips with the same functions.
 """
 
 from __future__ import annotations

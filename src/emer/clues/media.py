@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from emer.clues.colour import rgb_to_yuv420, yuv420_to_rgb
+
 #: Containers PyAV (FFmpeg) reads that hold video (and usually audio).
 VIDEO_EXTENSIONS = (
     ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".m2ts", ".mts",
@@ -379,6 +381,8 @@ def read_frames(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The decoded RGB frames nearest to each time in ``times`` (sorted); returns (frame times, frames).
 
+    Frames are converted to RGB by :func:`frame_to_rgb` (bit-exact on every CPU for 8-bit 4:2:0 video).
+
     The clip is decoded once from the start; only the chosen frames are converted to arrays. With
     ``skip_nonref`` the decoder drops frames that no other frame references (most B-frames), which
     roughly halves decoding of typical H.264 files; the frame taken is then at most a frame interval or
@@ -413,7 +417,7 @@ def read_frames(
                     else:
                         pick_t, pick = t, frame
                     chosen_t.append(pick_t)
-                    chosen.append(pick.to_ndarray(format="rgb24"))
+                    chosen.append(frame_to_rgb(pick))
                     index += 1
                 previous = (t, frame)
         except av.error.FFmpegError as exc:
@@ -422,11 +426,38 @@ def read_frames(
         # targets past the last decoded frame take the last frame
         while index < len(targets) and previous is not None:
             chosen_t.append(previous[0])
-            chosen.append(previous[1].to_ndarray(format="rgb24"))
+            chosen.append(frame_to_rgb(previous[1]))
             index += 1
     if not chosen:
         raise MediaError(f"{path}: no video frame could be decoded")
     return np.asarray(chosen_t), chosen
+
+
+#: AVColorSpace values of the frame's matrix that :func:`frame_to_rgb` converts itself (2: unspecified,
+#: which FFmpeg also reads as BT.601).
+_MATRIX_OF_COLORSPACE = {1: "bt709", 2: "bt601", 5: "bt601", 6: "bt601"}
+_FULL_RANGE = 2  # AVCOL_RANGE_JPEG
+
+
+def frame_to_rgb(frame) -> np.ndarray:
+    """A decoded video frame as an RGB uint8 array (H×W×3).
+
+    8-bit 4:2:0 frames (``yuv420p``, ``yuvj420p``) in BT.601, BT.709 or an unspecified matrix are
+    converted from their planes by :func:`emer.clues.colour.yuv420_to_rgb`, in exact integer arithmetic:
+    the same bits on every CPU. Other pixel formats and matrices (4:2:2, 4:4:4, 10-bit, BT.2020...) go
+    through FFmpeg's swscale, whose SIMD code differs between CPUs: their pixels, and the face boxes
+    found in them, may differ in the last levels from one machine to another.
+    """
+    fmt = frame.format.name
+    matrix = _MATRIX_OF_COLORSPACE.get(int(frame.colorspace))
+    if fmt not in ("yuv420p", "yuvj420p") or matrix is None:
+        return frame.to_ndarray(format="rgb24")
+    planes = [
+        np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+        for plane in frame.planes
+    ]
+    full = fmt == "yuvj420p" or int(frame.color_range) == _FULL_RANGE
+    return yuv420_to_rgb(*planes, matrix=matrix, full_range=full)
 
 
 # ------------------------------------------------------------------------------------------------- audio
@@ -460,6 +491,29 @@ def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------ writing
 
 
+#: (video codec, audio codec, encoder options) of :func:`write_clip` per extension ("": the default).
+#: x264's ``cpu-independent`` keeps it off the assembly whose results differ from its C code (without
+#: it, the same frames gave three different files with x264 limited to SSE2, to AVX2 and on AVX-512).
+CLIP_CODECS = {
+    ".webm": ("libvpx-vp9", "libopus", {"deadline": "realtime", "cpu-used": "8", "crf": "32", "b": "0"}),
+    ".avi": ("mpeg4", "pcm_s16le", {"qscale": "4"}),
+    "": ("libx264", "aac", {"preset": "veryfast", "crf": "20", "x264-params": "cpu-independent=1"}),
+}
+
+
+def yuv_frame(rgb: np.ndarray):
+    """An ``av.VideoFrame`` in limited-range BT.601 ``yuv420p`` (tagged so) from an RGB image of even
+    width and height, converted by :func:`emer.clues.colour.rgb_to_yuv420`."""
+    import av
+
+    y, cb, cr = rgb_to_yuv420(np.ascontiguousarray(rgb, dtype=np.uint8))
+    frame = av.VideoFrame.from_ndarray(
+        np.concatenate([y.ravel(), cb.ravel(), cr.ravel()]).reshape(-1, y.shape[1]), format="yuv420p"
+    )
+    frame.color_range, frame.colorspace = 1, 6  # AVCOL_RANGE_MPEG, AVCOL_SPC_SMPTE170M
+    return frame
+
+
 def write_clip(
     path: str | Path,
     frames: list[np.ndarray],
@@ -470,33 +524,35 @@ def write_clip(
     """Encode RGB ``frames`` (and optional mono float ``audio``) into a clip; the codecs follow the
     extension (mp4/mov/mkv: H.264 + AAC; webm: VP9 + Opus; avi: MPEG-4 part 2 + PCM).
 
-    Single-threaded encoders with fixed settings, so the same input gives the same file.
+    Single-threaded encoders with fixed settings (:data:`CLIP_CODECS`), so the same input gives the same
+    file; for H.264 on every CPU (x264 in its CPU-independent mode). The frames
+    are converted to limited-range BT.601 ``yuv420p`` here (:func:`emer.clues.colour.rgb_to_yuv420`,
+    exact integer arithmetic) and tagged so, so that FFmpeg's swscale, whose SIMD paths differ between
+    CPUs, never touches them. The AAC audio track is not guaranteed bit-identical across CPUs (FFmpeg's
+    AAC encoder and decoder use float SIMD).
     """
     import av
 
     path = Path(path)
     ext = path.suffix.lower()
-    codecs = {
-        ".webm": ("libvpx-vp9", "libopus", {"deadline": "realtime", "cpu-used": "8", "crf": "32", "b": "0"}),
-        ".avi": ("mpeg4", "pcm_s16le", {"qscale": "4"}),
-    }
-    vcodec, acodec, options = codecs.get(ext, ("libx264", "aac", {"preset": "veryfast", "crf": "20"}))
+    vcodec, acodec, options = CLIP_CODECS.get(ext, CLIP_CODECS[""])
     height, width = frames[0].shape[:2]
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
         vstream = container.add_stream(vcodec, rate=int(round(fps)))
         vstream.width, vstream.height = width - width % 2, height - height % 2
         vstream.pix_fmt = "yuv420p"
-        vstream.options = options
+        vstream.options = dict(options)
         vstream.codec_context.thread_count = 1
+        vstream.codec_context.color_range = 1  # AVCOL_RANGE_MPEG: limited range
+        vstream.codec_context.colorspace = 6  # AVCOL_SPC_SMPTE170M: the BT.601 matrix
         astream = None
         if audio is not None:
             rate = 48000 if acodec == "libopus" else sample_rate
             astream = container.add_stream(acodec, rate=rate)
             astream.layout = "mono"
         for index, image in enumerate(frames):
-            image = np.ascontiguousarray(image[: vstream.height, : vstream.width, :3], dtype=np.uint8)
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame = yuv_frame(image[: vstream.height, : vstream.width, :3])
             frame.pts, frame.time_base = index, Fraction(1, int(round(fps)))
             container.mux(vstream.encode(frame))
         container.mux(vstream.encode(None))
