@@ -11,6 +11,7 @@ from loopback_server import LoopbackServer
 
 from emer.cli import main
 from emer.clues.demo import DEMO_NAME, make_demo_clip
+from emer.clues.model_pipeline import model_record_path
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_both_pipelines_from_the_command_line(demo, tmp_path, capsys) -> None:
         assert row["name"] == DEMO_NAME and row["description"]
     emer = json.loads((tmp_path / "predictions-emer.jsonl").read_text())
     assert emer["description"].startswith("在视频中，")
-    record = json.loads((tmp_path / "model/emer/emer" / f"{DEMO_NAME}.json").read_text())
+    record = json.loads(model_record_path(tmp_path, "emer", "emer", DEMO_NAME).read_text())
     assert record["payload"]["images"] == 8 and record["subtitle"].startswith("Oh wow")
     # replay with the server stopped
     out = tmp_path / "replayed"

@@ -17,7 +17,7 @@ import pytest
 from loopback_server import LoopbackServer
 
 from emer.clues.media import write_clip
-from emer.clues.model_pipeline import ModelSettings, Stage, run_model_explain
+from emer.clues.model_pipeline import ModelSettings, Stage, model_record_path, run_model_explain
 from emer.llm.multimodal import MediaSettings
 
 SUBTITLE = "We made it, this is the best day of my life!"
@@ -101,7 +101,7 @@ def test_direct_pipeline_sends_frames_in_order_and_writes_scorable_files(server,
         rows = _predictions(tmp_path / f"predictions-{setting}.jsonl")
         assert [r["name"] for r in rows] == ["clip_a", "clip_b"] and all(r["description"] for r in rows)
     assert "what she says is cheerful" in _predictions(tmp_path / "predictions-S1.jsonl")[0]["description"]
-    record = json.loads((tmp_path / "model/direct/S1/clip_a.json").read_text())
+    record = json.loads(model_record_path(tmp_path, "direct", "S1", "clip_a").read_text())
     assert record["payload"]["images"] == 4 and record["payload"]["audio_parts"] == 1
     assert record["frame_times"] == sorted(record["frame_times"]) and record["timings"]["media"] > 0
     assert (tmp_path / "model/direct/summary.csv").is_file()
@@ -168,7 +168,7 @@ def test_server_failures_become_per_clip_statuses(server, clips, tmp_path) -> No
         server, clips, tmp_path / "limit", "direct", model="limit", text_model="limit", settings=_settings(6)
     )
     assert set(table["status"]) == {"limit: too many images"}
-    record = json.loads((tmp_path / "limit/model/direct/S0/clip_a.json").read_text())
+    record = json.loads(model_record_path(tmp_path / "limit", "direct", "S0", "clip_a").read_text())
     assert "At most 4 image(s)" in record["error"] and "--frames" in record["error"]
     assert _predictions(tmp_path / "limit/predictions-S0.jsonl") == []
     ok = _run(
@@ -185,7 +185,7 @@ def test_server_failures_become_per_clip_statuses(server, clips, tmp_path) -> No
         server, clips, tmp_path / "slow", "direct", model="slow", settings=_settings(timeout_s=0.3, retries=0)
     )
     assert set(slow["status"]) == {"describe failed"}
-    record = json.loads((tmp_path / "slow/model/direct/S0/clip_a.json").read_text())
+    record = json.loads(model_record_path(tmp_path / "slow", "direct", "S0", "clip_a").read_text())
     assert "Timeout" in record["error"]
 
     flaky = _run(server, clips, tmp_path / "flaky", "direct", model="flaky", text_model="flaky")
@@ -194,7 +194,7 @@ def test_server_failures_become_per_clip_statuses(server, clips, tmp_path) -> No
     for model in ("error500", "badjson"):
         failed = _run(server, clips, tmp_path / model, "emer", model=model, text_model="normal")
         assert set(failed["status"]) == {"visual failed"}
-        error = json.loads((tmp_path / model / "model/emer/emer/clip_b.json").read_text())["error"]
+        error = json.loads(model_record_path(tmp_path / model, "emer", "emer", "clip_b").read_text())["error"]
         assert ("HTTP 500" if model == "error500" else "malformed") in error
 
 
@@ -238,5 +238,12 @@ def test_bad_clips_get_statuses_and_the_audio_is_capped(server, tmp_path) -> Non
     lines = (tmp_path / "out/predictions-emer.jsonl").read_text().splitlines()
     rows = {json.loads(x)["name"]: json.loads(x)["description"] for x in lines}
     assert sorted(rows) == ["long", "silent_film"] and "no audio track" in rows["silent_film"]
-    broken = json.loads((tmp_path / "out/model/emer/emer/broken.json").read_text())
+    broken = json.loads(model_record_path(tmp_path / "out", "emer", "emer", "broken").read_text())
     assert "broken.mp4" in broken["error"] and broken["flags"] == ["unreadable", "no_subtitle"]
+
+
+def test_model_records_of_distinct_clip_names_never_collide(tmp_path):
+    names = ["k a", "k_a", "K_A", "😀", "😃"]
+    paths = {model_record_path(tmp_path, "direct", "S0", name) for name in names}
+    assert len(paths) == len(names)
+    assert all(p.parent == tmp_path / "model" / "direct" / "S0" for p in paths)

@@ -18,7 +18,6 @@ description, stage answers, payload sizes, timings), ``model/<pipeline>/summary.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -42,6 +41,7 @@ from emer.clues.media import (
     read_frames,
     sample_times,
 )
+from emer.clues.pipeline import file_sha256, read_record, record_path, write_json
 from emer.llm import clip_prompts
 from emer.llm.backends import GenerationSettings, Request
 from emer.llm.multimodal import (
@@ -503,14 +503,6 @@ def _part(m: ClipMedia, stages: dict[str, dict | None], description: str, last: 
 
 
 # --- the command ------------------------------------------------------------------------------------------
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
@@ -518,17 +510,10 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp.name, path)
 
 
-def _read_json(path: Path) -> dict | None:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _record_path(out_dir: Path, pipeline: str, setting: str, clip: str) -> Path:
-    safe = "".join(ch if ch.isalnum() or ch in "-_.+" else "_" for ch in clip)
-    return out_dir / "model" / pipeline / setting / f"{safe}.json"
+def model_record_path(out_dir: Path, pipeline: str, setting: str, clip: str) -> Path:
+    """The record of one clip and setting: named like the CPU pipeline's (distinct clip ids never share
+    a record, see :func:`emer.clues.pipeline.record_name`)."""
+    return record_path(out_dir, clip, kind=f"model/{pipeline}/{setting}")
 
 
 def write_predictions(records: Sequence[dict], path: Path) -> int:
@@ -646,9 +631,9 @@ def run_model_explain(
     try:
         todo: list[tuple[Clip, str]] = []
         for clip in clips:
-            digest = file_digest(clip.path) if clip.path.is_file() else ""
+            digest = file_sha256(clip.path) if clip.path.is_file() else ""
             stored = [
-                _read_json(_record_path(out_dir, pipeline, s, clip.clip)) for s in chosen.settings_names
+                read_record(model_record_path(out_dir, pipeline, s, clip.clip)) for s in chosen.settings_names
             ]
             if resume and all(
                 r is not None
@@ -698,7 +683,7 @@ def run_model_explain(
                             **{k: round(v, 3) for k, v in m.seconds.items() if k != "media"},
                         },
                     }
-                    _write_json(_record_path(out_dir, pipeline, setting, clip.clip), record)
+                    write_json(model_record_path(out_dir, pipeline, setting, clip.clip), record)
                     records.append(record)
                 bar.update(1)
         bar.close()
@@ -714,10 +699,6 @@ def run_model_explain(
     path = out_dir / "model" / pipeline / "summary.csv"
     _write_text(path, table.to_csv(index=False, lineterminator="\n"))
     return table
-
-
-def _write_json(path: Path, value: dict) -> None:
-    _write_text(path, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def _progress(total: int, enabled: bool, description: str):

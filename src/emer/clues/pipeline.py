@@ -334,9 +334,11 @@ def _named(probs: np.ndarray | None) -> dict[str, float] | None:
 
 
 def write_json(path: Path, value: dict) -> None:
-    """Write ``value`` as indented UTF-8 JSON, atomically."""
+    """Write ``value`` as indented UTF-8 JSON, atomically (values JSON does not know written as text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    data = (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n").encode(
+        "utf-8"
+    )
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
         tmp.write(data)
     os.replace(tmp.name, path)
