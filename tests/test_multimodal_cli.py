@@ -91,3 +91,35 @@ def test_a_wrong_stage_combination_is_a_clear_error(demo, tmp_path, capsys) -> N
     assert code == 2 and "one call per clip" in capsys.readouterr().err
     code = _explain(demo, tmp_path, "http://127.0.0.1:9/v1", "--pipeline", "emer", "--frame-rate", "2")
     assert code == 2 and "--frame-rate is for --pipeline cpu" in capsys.readouterr().err
+
+
+def test_a_clip_folder_becomes_a_scored_system_in_two_commands(demo, tmp_path, data_dir, capsys) -> None:
+    import shutil
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    name = "sample_00000000"  # an OV-MERD sample name, so the explanation can be scored against its gold
+    shutil.copy(demo / f"{DEMO_NAME}.mp4", clips / f"{name}.mp4")
+    shutil.copy(demo / f"{DEMO_NAME}.srt", clips / f"{name}.srt")
+    (clips / "clips.csv").write_text(f"name,sex\n{name},female\n")
+    chat = LoopbackServer().start()
+    try:
+        assert (
+            _explain(
+                clips, tmp_path / "run", chat.base_url, "--pipeline", "direct", "--audio-backend", "same"
+            )
+            == 0
+        )
+    finally:
+        chat.stop()
+    capsys.readouterr()
+    predictions = tmp_path / "run" / "predictions-S2.jsonl"
+    command = ["score", str(predictions), "--data-dir", str(data_dir), "--metrics", "ew,sets,hitrate"]
+    assert main([*command, "--no-baselines", "--n-boot", "50"]) == 2  # 331 samples have no prediction
+    assert "--allow-missing" in capsys.readouterr().err
+    out = tmp_path / "scored"
+    assert main([*command, "--allow-missing", "--no-baselines", "--n-boot", "50", "--out", str(out)]) == 0
+    card = json.loads((out / "scorecard.json").read_text())
+    (system,) = card["systems"]
+    assert system["system"] == "predictions-S2" and system["labels"] == "extracted"
+    assert system["n_missing_scored_empty"] == 331 and system["extraction"]["ok"] == 332
