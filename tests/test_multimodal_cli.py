@@ -123,3 +123,20 @@ def test_a_clip_folder_becomes_a_scored_system_in_two_commands(demo, tmp_path, d
     (system,) = card["systems"]
     assert system["system"] == "predictions-S2" and system["labels"] == "extracted"
     assert system["n_missing_scored_empty"] == 331 and system["extraction"]["ok"] == 332
+
+
+def test_relative_out_is_the_working_directorys(demo, tmp_path, monkeypatch) -> None:
+    from emer.report import ROOT
+
+    monkeypatch.chdir(tmp_path)
+    assert _explain(demo, Path("rel-out"), "http://127.0.0.1:9/v1", "--pipeline", "direct", "--dry-run") == 0
+    chat = LoopbackServer().start()
+    try:
+        assert (
+            _explain(demo, Path("rel-out"), chat.base_url, "--pipeline", "direct", "--audio-backend", "same")
+            == 0
+        )
+    finally:
+        chat.stop()
+    assert (tmp_path / "rel-out" / "predictions-S0.jsonl").is_file()
+    assert (tmp_path / "rel-out" / "llm-cache").is_dir() and not (ROOT / "rel-out").exists()

@@ -618,7 +618,8 @@ def run_model_explain(
     from emer.llm.cache import open_cache
 
     settings = settings or ModelSettings()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # relative paths are the working directory's, never the checkout's
+    cache_dir = Path(cache_dir).resolve() if cache_dir else None
     clips = find_clips(media_dir, manifest, id_column, subtitle_column)
     text = text or vision
     if dry:

@@ -288,24 +288,10 @@ def paired_tests(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> 
     every other submitted system), and one of the top system against every other (the leaderboard's
     ties); Holm within each family. A family of m comparisons gets at least ``10 m / alpha``
     randomization draws, so that a Holm verdict is possible and not decided by the draws' floor."""
-    from emer.metrics.significance import paired_comparisons
+    from emer.metrics.significance import COMPARISON_COLUMNS, paired_comparisons
 
     options = scoring.options
-    columns = [
-        "family",
-        "system_a",
-        "system_b",
-        "value_a",
-        "value_b",
-        "delta",
-        "low",
-        "high",
-        "p_bootstrap",
-        "p_randomization",
-        "p_holm",
-        "significant",
-        "n_permutations",
-    ]
+    columns = ["family", *COMPARISON_COLUMNS, "n_permutations"]
     if len(ranked) < 2:
         return pd.DataFrame(columns=columns)
     systems = {r.name: r.metrics[rank_by].x for r in ranked}
