@@ -418,3 +418,8 @@ def test_the_runner_knows_every_dataset():
     from emer.scoring.datasets import DATASETS
 
     assert CHOICES["dataset"] == DATASETS
+
+
+def test_an_unknown_rank_by_is_refused_before_any_work(tmp_path, data_dir, gold):
+    with pytest.raises(ValueError, match="--rank-by 'bleu_9' is not a score computed here; choose from M1"):
+        score([str(_gold_labels_csv(tmp_path, gold))], data_dir=data_dir, rank_by="bleu_9", **LABELS_ONLY)

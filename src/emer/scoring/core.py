@@ -96,6 +96,11 @@ class Scoring:
         self.groupings = wheel_groupings(data_dir, revision=options.revision)
         self.families = self._families()
         self.rank_by = options.rank_by or self._default_rank_by()
+        scores = self.score_names()
+        if self.rank_by not in scores:
+            raise ValueError(
+                f"--rank-by {self.rank_by!r} is not a score computed here; choose from {', '.join(scores)}"
+            )
         # submitted labels are put into English (or refused) when read; released ones are scored as the
         # authors scored them, Chinese labels unmapped
         self.scorer = EWScorer(self.dataset.ov_gold, self.groupings, "keep") if self.dataset.ov_gold else None
@@ -134,6 +139,12 @@ class Scoring:
         if "hitrate" in self.families:
             return "hit rate"
         return "Avg" if "sets" in self.families else "bleu_4"
+
+    def score_names(self) -> list[str]:
+        """The scores the chosen families give."""
+        names = {"ew": F.EW_ORDER, "sets": list(F.SET_METRICS), "hitrate": ["hit rate"]}
+        out = [n for f in self.families if f != "matching" for n in names[f]]
+        return out + (list(MATCHING_METRICS) if "matching" in self.families else [])
 
     @property
     def needs_labels(self) -> bool:
