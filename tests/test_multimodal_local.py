@@ -12,7 +12,7 @@ import pytest
 from tiny_multimodal import build_tiny_llava, build_tiny_qwen2_audio
 
 from emer.clues.media import write_clip
-from emer.clues.model_pipeline import ModelSettings, Stage, run_model_explain
+from emer.clues.model_pipeline import ModelSettings, Stage, model_record_path, run_model_explain
 from emer.llm import GenerationSettings, Request
 from emer.llm.clip_prompts import describe_clip
 from emer.llm.local_multimodal import MultimodalTransformersBackend
@@ -77,7 +77,7 @@ def test_local_pipelines_run_and_replay_with_the_models_absent(models, clips, tm
     assert set(direct["status"]) == {"ok"} and len(direct) == 6
     emer = _run(clips, tmp_path, "emer", vision, hearing, vision)
     assert set(emer["status"]) == {"ok"}
-    record = json.loads((tmp_path / "model/emer/emer/clip0.json").read_text())
+    record = json.loads(model_record_path(tmp_path, "emer", "emer", "clip0").read_text())
     assert record["stages"]["acoustic"]["answer"] and record["description"].startswith("In the video, ")
     deaf = _run(clips, tmp_path / "deaf", "emer", vision, Stage("same"), vision)
     assert set(deaf["status"]) == {"limit: unsupported modality"}  # LLaVA hears nothing: named, no crash
