@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -164,3 +165,30 @@ def test_fidelity_table_on_identical_and_emptied_labels(outputs: pd.DataFrame, d
     assert list(pooled["split"]) == [DEV, HELD_OUT] and list(pooled["n_rows"]) == [10, 10]
     assert targets_met(summary, "copy")["met"].all()
     assert not targets_met(summary, "none")["met"].any()
+
+
+def test_the_logistic_fit_is_the_exact_minimum_whatever_the_threads():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from emer.labels.selector import fit_logistic
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4000, 12))
+    y = (x @ rng.normal(size=12) + rng.logistic(size=4000) > 0).astype(int)
+    w = fit_logistic(x, y, 1.0)
+    p = 1 / (1 + np.exp(-(x @ w)))
+    assert np.abs(w + x.T @ (p - y)).max() < 1e-8  # the gradient vanishes: no solver tolerance left
+    code = (
+        "import json, numpy as np; from emer.labels.selector import fit_logistic; "
+        "r = np.random.default_rng(3); x = r.normal(size=(4000, 12)); "
+        "y = (x @ r.normal(size=12) + r.logistic(size=4000) > 0).astype(int); "
+        "print(json.dumps([round(float(v), 6) for v in fit_logistic(x, y, 1.0)]))"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    single = json.loads(
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True).stdout
+    )
+    assert single == [round(float(v), 6) for v in w]

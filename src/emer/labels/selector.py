@@ -16,9 +16,9 @@ The selector copies that:
 3. **Classifier.** A logistic regression fitted on the **development split** only
    (:data:`DEV_SYSTEMS`: 5 of the 10 released MLLMs, all three settings); a candidate is kept when its
    probability is at least :data:`THRESHOLD` (the most probable one when none is). Target: the
-   candidate's base word is among the released
-   labels of that description. The fit is deterministic (lbfgs, no random draw), takes seconds and is
-   done at run time from the public files (cached per data folder), never stored as weights.
+   candidate's base word is among the released labels of that description. The fit is deterministic
+   (Newton's method to convergence, :func:`fit_logistic`; no random draw), takes seconds and is done at
+   run time from the public files (cached per data folder), never stored as weights.
 
 :func:`fit_selector` refuses any system outside :data:`DEV_SYSTEMS`: the other five MLLMs are the
 held-out test of :mod:`emer.analysis.fidelity`. Chinese text has no released LLM extraction to learn
@@ -339,6 +339,26 @@ def training_rows(
     return np.asarray(features, dtype=float), np.asarray(target, dtype=int)
 
 
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = C, max_iter: int = 100) -> np.ndarray:
+    """Weights of an L2-penalised logistic regression without intercept: the minimum of
+    ``0.5 |w|² + c Σ log-loss(y, x·w)`` (scikit-learn's ``LogisticRegression(C=c, fit_intercept=False)``).
+
+    Newton's method, run to convergence (steps below 1e-13), so the weights are the exact minimum up to
+    float64 rounding on any machine; an iterative solver stopped at a tolerance (lbfgs) leaves ~1e-6 that
+    depends on the CPU's BLAS kernels and would reach the 6 decimals the weights are kept at.
+    """
+    w = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        p = 1 / (1 + np.exp(-np.einsum("ni,i->n", x, w)))
+        gradient = w + c * np.einsum("ni,n->i", x, p - y)
+        hessian = np.eye(len(w)) + c * np.einsum("ni,n,nj->ij", x, p * (1 - p), x)
+        step = np.linalg.solve(hessian, gradient)
+        w = w - step
+        if np.abs(step).max() < 1e-13:
+            return w
+    raise RuntimeError(f"the selector's logistic fit did not converge in {max_iter} Newton steps")
+
+
 def fit_selector(
     outputs: pd.DataFrame,
     lexicon: EmotionLexicon,
@@ -350,16 +370,12 @@ def fit_selector(
 
     ``lexicon`` should be calibrated on the same rows (see :func:`dev_lexicon`).
     """
-    from sklearn.linear_model import LogisticRegression
-
     start = time.perf_counter()
     systems = check_dev_systems(outputs["system"])
     outputs = outputs.sort_values(["system", "setting", "sample"], kind="stable")
     prior, default_prior = _prior(candidate_rates(lexicon, outputs))
     x, y = training_rows(lexicon, outputs, prior, default_prior)
-    model = LogisticRegression(C=c, fit_intercept=False, solver="lbfgs", max_iter=2000, tol=1e-8)
-    model.fit(x, y)
-    weights = tuple(round(float(w), 6) for w in model.coef_[0])
+    weights = tuple(round(float(w), 6) for w in fit_logistic(x, y, c))
     return SelectorExtractor(
         lexicon,
         prior,
