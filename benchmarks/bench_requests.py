@@ -23,9 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from bench_clues import build_clip  # the same 10 s clip as the clue-stage benchmark
 
-from emer.clues import demo
 from emer.clues.media import find_clips
 from emer.clues.model_pipeline import load_clip_media
 from emer.llm import GenerationSettings, LLMRunner, OpenAIBackend, Request, RunSettings, open_cache
@@ -34,19 +33,6 @@ from emer.llm.multimodal import MediaSettings, payload_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_BUILD_S, TARGET_RATE = 0.5, 50.0
-
-
-def build_clip(folder: Path, seconds: float, size: tuple[int, int]) -> Path:
-    """A clip of the demo's virtual camera over the portrait, with espeak-ng speech repeated to fill it."""
-    rate = 16000
-    speech = demo.synthesize_speech(demo.DEMO_TEXT, demo.DEMO_VOICE)
-    gap = np.zeros(int(0.4 * rate), dtype=np.float32)
-    reps = int(np.ceil(seconds * rate / (len(speech) + len(gap))))
-    audio = np.concatenate([np.concatenate([speech, gap])] * reps)[: int(seconds * rate)]
-    frames = demo.camera_frames(demo.portrait(), int(round(seconds * 25)), size=size, leave_at=1.0)
-    path = demo.write_clip(folder / "bench.mp4", frames, 25, audio, rate)
-    (folder / "bench.txt").write_text(demo.DEMO_TEXT, encoding="utf-8")
-    return path
 
 
 def building(clip, media: MediaSettings, repeat: int) -> tuple[dict[str, float], dict[str, int], Request]:
