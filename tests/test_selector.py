@@ -140,7 +140,7 @@ def test_split_guard(data_dir: Path, tmp_path: Path) -> None:
 def test_backend_identity_follows_the_extractor(data_dir: Path, selector: SelectorExtractor) -> None:
     new = OfflineBackend(data_dir)
     old = OfflineBackend(data_dir, extractor="lexicon")
-    assert new.model.startswith("selector-1/") and new.model != old.model
+    assert new.model.startswith("selector-2/") and new.model != old.model
     assert old.model.startswith(f"{load_lexicon(data_dir).identity};")  # the old tables' identity
     assert new.extract(CLUES_THEN_CONCLUSION) == selector.extract(CLUES_THEN_CONCLUSION)
     with pytest.raises(Exception, match="must be one of"):

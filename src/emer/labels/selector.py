@@ -19,6 +19,11 @@ The selector copies that:
    candidate's base word is among the released labels of that description. The fit is deterministic
    (Newton's method to convergence, :func:`fit_logistic`; no random draw), takes seconds and is done at
    run time from the public files (cached per data folder), never stored as weights.
+4. **Speech fallback.** A description that names no state at all but quotes what the person says gets
+   the state its quoted speech expresses, as read by :class:`~emer.labels.speech.SpeechReader` (naive
+   Bayes fitted on MER2023 subtitles no benchmark scores), when the reader is at least
+   ``speech_threshold`` sure. The threshold is calibrated on the development split so that the fallback
+   fires as often as the field's extractor labels such descriptions there.
 
 :func:`fit_selector` refuses any system outside :data:`DEV_SYSTEMS`: the other five MLLMs are the
 held-out test of :mod:`emer.analysis.fidelity`. Chinese text has no released LLM extraction to learn
@@ -43,6 +48,7 @@ from emer.labels.lexicon import (
     _PUNCT,
     META_WORDS,
     EmotionLexicon,
+    Mention,
     _key,
     _words,
     calibrate_lexicon,
@@ -51,11 +57,12 @@ from emer.labels.lexicon import (
     load_lexicon,
     tokens_en,
 )
+from emer.labels.speech import SpeechReader, fit_speech_reader, mer2023_training_rows, quoted_speech
 
 DataDir = str | os.PathLike | None
 
 #: Bumped whenever the features, the fit or the decision rule change (part of the backend's identity).
-SELECTOR_VERSION = "selector-1"
+SELECTOR_VERSION = "selector-2"
 #: The development split: ``sorted(random.Random(20230628).sample(sorted(MLLMS), 5))``, drawn once before
 #: any result was looked at. Only these systems' released outputs are used to fit anything.
 DEV_SYSTEMS = ("LLaMA-VID", "Otter", "Qwen-Audio", "SALMONN", "Video-LLaVA")
@@ -82,10 +89,33 @@ _LIST_CUES = (("such", "as"), ("including",), ("like",), ("or",))
 _SENSE_CUES = _words("sense level degree hint touch trace signs sign air")
 _SENTENCE_END = frozenset(".!?")
 #: "content" right after one of these is the noun ("subtitle content"), not the state.
-_CONTENT_NOUN = _words("subtitle subtitles video audio text textual the its their this that of")
+_CONTENT_NOUN = _words("subtitle subtitles video audio visual text textual the its their this that of")
 #: Someone other than the person described: a mention after one of these in its clause is not theirs.
 _OTHERS = _words("others other viewer viewers audience listener listeners interlocutor partner partners")
+_COORDINATION = _words(", or and nor")
 _FEELING_CUES = _words("feel feels feeling felt experiencing experience is be being appears seems")
+#: "state" followed within a few words by one of these starts a declaration ("the state is fear").
+_DECLARING = _words("is was are be being : as")
+_DECLARATION_REACH = 5
+
+
+def _declared(tokens: list[str], sent_of: list[int]) -> set[int]:
+    """Token positions inside a declaration of the state: after "state … is/was/as/:" to the sentence end."""
+    inside: set[int] = set()
+    for k, tok in enumerate(tokens):
+        if tok not in _STATE:
+            continue
+        for j in range(k + 1, min(k + 1 + _DECLARATION_REACH, len(tokens))):
+            if sent_of[j] != sent_of[k]:
+                break
+            if tokens[j] in _DECLARING:
+                end = j + 1
+                while end < len(tokens) and sent_of[end] == sent_of[k]:
+                    inside.add(end)
+                    end += 1
+                break
+    return inside
+
 
 FEATURES = (
     "bias",
@@ -109,6 +139,8 @@ FEATURES = (
     "log_sentences_after",  # log(1 + mention sentences after its last one)
     "share_last_sentence",  # candidates sharing the last mention sentence / all candidates
     "feeling_cue",  # a mention right after "feeling", "experiencing", "is", "appears" ...
+    "declared",  # a mention in a declaration: "the emotional state is …", "emotional state: …"
+    "outside_declaration",  # the description declares other candidates but not this one
 )
 
 
@@ -141,11 +173,7 @@ def _candidates(
     lexicon: EmotionLexicon, text: str, prior: dict[str, float], default_prior: float
 ) -> list[Candidate]:
     tokens = tokens_en(text)
-    mentions = [
-        m
-        for m in lexicon._mentions_en(text, tokens)
-        if m.status != "negated" and not _not_theirs(tokens, m.start, m.surface)
-    ]
+    mentions = _kept_mentions(lexicon, text, tokens)
     if not mentions:
         return []
     sent_of, quoted, words = _sentences(tokens)
@@ -160,6 +188,8 @@ def _candidates(
     last_deciding = max(deciding) if deciding else -1
     distinct_sents = sorted(set(mention_sents))
     in_last = len({mentions[k].base for k, s in enumerate(mention_sents) if s == last_mention})
+    declared = _declared(tokens, sent_of)
+    declares = any(m.start in declared for m in mentions)
     groups: dict[str, list[int]] = {}
     for k, m in enumerate(mentions):
         groups.setdefault(m.base, []).append(k)
@@ -202,14 +232,34 @@ def _candidates(
             math.log1p(len(distinct_sents) - 1 - distinct_sents.index(max(sents))),
             (in_last / n_cand) if last_mention in sents else 0.0,
             float(feeling),
+            float(any(m.start in declared for m in ms)),
+            float(declares and not any(m.start in declared for m in ms)),
         )
         out.append(Candidate(label, base, feats))
     return out
 
 
+def _kept_mentions(lexicon: EmotionLexicon, text: str, tokens: list[str]) -> list[Mention]:
+    """The lexicon's English mentions less the negated ones (a negation reaches along a coordination:
+    "no signs of distress or agitation") and those that name no state of the person."""
+    kept, negated_until = [], -1
+    for m in lexicon._mentions_en(text, tokens):
+        end = m.start + len(m.surface.split())
+        between = tokens[negated_until : m.start] if negated_until >= 0 else None
+        if m.status == "negated" or (between is not None and set(between) <= _COORDINATION):
+            negated_until = end
+            continue
+        negated_until = -1
+        if not _not_theirs(tokens, m.start, m.surface):
+            kept.append(m)
+    return kept
+
+
 def _not_theirs(tokens: list[str], start: int, surface: str) -> bool:
     """A mention that names no state of the person: "subtitle content", "the other person is angry"."""
-    if surface == "content" and start > 0 and tokens[start - 1] in _CONTENT_NOUN:
+    if surface == "content" and (
+        (start > 0 and tokens[start - 1] in _CONTENT_NOUN) or tokens[start + 1 : start + 2] == ["of"]
+    ):
         return True
     k = start - 1
     while k >= 0 and tokens[k] not in _PUNCT and tokens[k] not in _CLAUSE_BREAKS and start - k <= 8:
@@ -241,12 +291,16 @@ class SelectorExtractor:
     fitted_on: tuple[str, ...] = DEV_SYSTEMS
     fit_seconds: float = 0.0
     n_train: int = 0
+    speech: SpeechReader | None = None
+    speech_threshold: float = 1.0
     version: str = SELECTOR_VERSION
 
     @property
     def identity(self) -> str:
         """A short string that changes whenever the extraction would (cache keys and provenance)."""
-        digest = hashlib.sha256(repr((self.weights, self.threshold, sorted(self.prior.items()))).encode())
+        speech = (self.speech.identity, self.speech_threshold) if self.speech is not None else None
+        payload = (self.weights, self.threshold, sorted(self.prior.items()), speech)
+        digest = hashlib.sha256(repr(payload).encode())
         return f"{self.version}/{self.lexicon.identity}/{digest.hexdigest()[:12]}"
 
     def candidates(self, text: str) -> list[Candidate]:
@@ -268,13 +322,21 @@ class SelectorExtractor:
         if not keep_hedged:
             found = [c for c in found if not c.features[hedged]]
         if not found:
-            return []
+            return self.speech_labels(text)
         z = [self._logit(c) for c in found]
         cut = math.log(self.threshold / (1 - self.threshold))
         kept = [c.label for c, v in zip(found, z, strict=True) if v >= cut]
         if not kept:  # a description that names states concludes with at least one
             kept = [found[z.index(max(z))].label]
         return list(dict.fromkeys(kept))
+
+    def speech_labels(self, text: str) -> list[str]:
+        """The speech fallback: the state the quoted speech of ``text`` expresses, when the reader is at
+        least ``speech_threshold`` sure (``[]`` without a reader, a quote or a non-neutral reading)."""
+        if self.speech is None:
+            return []
+        label, probability = self.speech.read(quoted_speech(text))
+        return [label] if label is not None and probability >= self.speech_threshold else []
 
 
 class HeldOutSystemError(ValueError):
@@ -310,8 +372,7 @@ def candidate_rates(lexicon: EmotionLexicon, outputs: pd.DataFrame) -> pd.DataFr
         tokens = tokens_en(str(text))
         seen = {
             (m.surface, m.base in bases or m.label in bases)
-            for m in lexicon._mentions_en(str(text), tokens)
-            if m.status != "negated" and not _not_theirs(tokens, m.start, m.surface)
+            for m in _kept_mentions(lexicon, str(text), tokens)
         }
         for phrase, kept in seen:
             described[phrase] = described.get(phrase, 0) + 1
@@ -359,16 +420,38 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = C, max_iter: int = 100
     raise RuntimeError(f"the selector's logistic fit did not converge in {max_iter} Newton steps")
 
 
+def speech_threshold(reader: SpeechReader, lexicon: EmotionLexicon, outputs: pd.DataFrame) -> float:
+    """The reader's confidence above which the speech fallback fires, calibrated on ``outputs``: among
+    the descriptions that name no state but quote speech, the fallback fires on as many as the released
+    labels label (the most confident readings first); 1.0 (never) when there are none."""
+    readings, labelled = [], 0
+    for text, labels in zip(outputs["description"], outputs["labels"], strict=True):
+        text = str(text)
+        speech = quoted_speech(text)
+        if not speech or _candidates(lexicon, text, {}, 0.0):
+            continue
+        labelled += bool(len(labels))
+        label, probability = reader.read(speech)
+        if label is not None:
+            readings.append(probability)
+    readings.sort(reverse=True)
+    if not labelled or not readings:
+        return 1.0
+    return round(readings[min(labelled, len(readings)) - 1], 9)
+
+
 def fit_selector(
     outputs: pd.DataFrame,
     lexicon: EmotionLexicon,
     threshold: float = THRESHOLD,
     c: float = C,
+    speech: SpeechReader | None = None,
 ) -> SelectorExtractor:
     """Fit the selector on released outputs of development systems (columns of
     :func:`emer.data.load_system_outputs`). Refuses held-out systems (:class:`HeldOutSystemError`).
 
-    ``lexicon`` should be calibrated on the same rows (see :func:`dev_lexicon`).
+    ``lexicon`` should be calibrated on the same rows (see :func:`dev_lexicon`). With a ``speech`` reader,
+    its threshold is calibrated on the same rows (:func:`speech_threshold`).
     """
     start = time.perf_counter()
     systems = check_dev_systems(outputs["system"])
@@ -376,6 +459,7 @@ def fit_selector(
     prior, default_prior = _prior(candidate_rates(lexicon, outputs))
     x, y = training_rows(lexicon, outputs, prior, default_prior)
     weights = tuple(round(float(w), 6) for w in fit_logistic(x, y, c))
+    cut = speech_threshold(speech, lexicon, outputs) if speech is not None else 1.0
     return SelectorExtractor(
         lexicon,
         prior,
@@ -385,6 +469,8 @@ def fit_selector(
         systems,
         time.perf_counter() - start,
         len(y),
+        speech,
+        cut,
     )
 
 
@@ -396,13 +482,24 @@ def dev_lexicon(outputs: pd.DataFrame, data_dir: DataDir = None) -> EmotionLexic
     return calibrate_lexicon(base, rates, name="dev-split:rate>=0.1,n>=5")
 
 
+def load_speech_reader(data_dir: DataDir = None) -> SpeechReader:
+    """The speech reader fitted on MER2023 ``test3`` (refusing any sample of the gold sets)."""
+    from emer.data import load_emer_v1, load_gold_ov_labels, load_mer2023_labels, load_mer2023_transcripts
+
+    gold = set(load_gold_ov_labels(data_dir)["sample"]) | set(load_emer_v1(data_dir)["sample"])
+    texts, classes = mer2023_training_rows(
+        load_mer2023_labels(data_dir), load_mer2023_transcripts(data_dir), exclude=gold
+    )
+    return fit_speech_reader(texts, classes)
+
+
 @cache
 def _fitted(root: str) -> SelectorExtractor:
     from emer.data import load_system_outputs
 
     outputs = load_system_outputs(root)
     outputs = outputs[outputs["system"].isin(DEV_SYSTEMS)]
-    return fit_selector(outputs, dev_lexicon(outputs, root))
+    return fit_selector(outputs, dev_lexicon(outputs, root), speech=load_speech_reader(root))
 
 
 def load_selector(data_dir: DataDir = None) -> SelectorExtractor:
