@@ -59,6 +59,9 @@ def outputs(data_dir: Path) -> pd.DataFrame:
         ("The other person is angry, while she stays calm.", ["calm"]),  # someone else's emotion
         ("The audience feels amused. Overall, the speaker is nervous.", ["nervous"]),
         ("She might be slightly annoyed.", ["annoyed"]),  # hedged: kept, as the field's extractor does
+        # a negation reaches along a coordination
+        ("He shows no signs of distress or agitation. Overall, he is relaxed.", ["relaxed"]),
+        ("The content of the video is unclear, but she is happy.", ["happy"]),  # "content of": a noun
     ],
 )
 def test_hard_cases(selector: SelectorExtractor, text: str, expected: list[str]) -> None:
@@ -81,6 +84,46 @@ def test_subtitle_content_is_not_an_emotion(selector: SelectorExtractor, data_di
     text = 'The subtitle content reads "ok". Overall, she is calm.'
     assert selector.extract(text) == ["calm"]
     assert load_lexicon(data_dir).extract(text) == ["content", "calm"]
+
+
+def test_a_declared_state_wins_over_the_reasoning(selector: SelectorExtractor) -> None:
+    text = (
+        "The voice sounds tense. In the text, the character's emotional state is fear. Reasoning: 1. The "
+        "subtitle conveys a sense of worry and confusion, which matches being scared."
+    )
+    labels = selector.extract(text)
+    assert labels[0] == "fear" and not {"worry", "scared"} & set(labels)
+
+
+def test_speech_fallback_reads_quoted_speech(selector: SelectorExtractor) -> None:
+    assert selector.speech is not None and 0.0 < selector.speech_threshold < 1.0
+    # no state named: the quoted words are read (English and Chinese)
+    angry = 'The audio is of a man speaking, in Chinese, saying, "你给我滚出去！我恨死你了，滚！"'
+    assert selector.extract(angry) == ["angry"]
+    assert selector.extract('A woman says, "I miss her so much, she is gone forever."') == ["sad"]
+    # a neutral or weak reading, no quote, or a description that names a state: no fallback
+    assert selector.extract('The audio is of a man speaking, saying, "The meeting is at three."') == []
+    assert selector.extract("A man sits at a desk.") == []
+    assert selector.extract('She is calm. She says, "Get out! I hate you!"') == ["calm"]
+
+
+def test_speech_reader_is_fitted_away_from_the_gold_sets(data_dir: Path) -> None:
+    from emer.data import load_gold_ov_labels, load_mer2023_labels, load_mer2023_transcripts
+    from emer.labels.speech import TRAINING_SPLIT, fit_speech_reader, mer2023_training_rows, quoted_speech
+
+    labels, transcripts = load_mer2023_labels(data_dir), load_mer2023_transcripts(data_dir)
+    gold = set(load_gold_ov_labels(data_dir)["sample"])
+    texts, classes = mer2023_training_rows(labels, transcripts, exclude=gold)
+    assert len(texts) > 1500 and set(classes) <= {"angry", "happy", "neutral", "sad", "surprise", "worried"}
+    in_training = set(labels[labels["split"] == TRAINING_SPLIT]["sample"])
+    with pytest.raises(ValueError, match="gold sets"):
+        mer2023_training_rows(labels, transcripts, exclude=[sorted(in_training)[0]])
+    first, second = fit_speech_reader(texts, classes), fit_speech_reader(texts, classes)
+    assert first.identity == second.identity
+    with pytest.raises(ValueError, match="unknown MER2023 classes"):
+        fit_speech_reader(["hello"], ["bored"])
+    assert quoted_speech('He says "hi" and then “bye”.') == "hi bye"
+    assert quoted_speech("no quote") == ""
 
 
 def test_chinese_uses_the_lexicon_rules(selector: SelectorExtractor, data_dir: Path) -> None:
