@@ -44,12 +44,12 @@
 # beyond the 2.5-point bound). Its worst rows were on the development split: Qwen-Audio S1 (far below the
 # released M-avg), whose descriptions often only quote the speaker, sometimes in Chinese, and which the LLM
 # labels from the quoted words; and Qwen-Audio S2 (above it), whose descriptions declare "the character's
-# emotional state is X" and then reason through other states the LLM does not keep. Version 2 adds the speech fallback and two declaration
-# features for these, and two rule fixes seen in development texts (a negation reaches along a
-# coordination, "no signs of distress or agitation"; "the content of the video" is not the state
-# *content*). They were designed on the development split only and measured once on the held-out systems.
-# Those held-out rows had been seen when version 1 was reported, so they are not untouched: they tell how
-# version 2 generalises, not a first look.
+# emotional state is X" and then reason through other states the LLM does not keep. Version 2 adds the
+# speech fallback and two declaration features for these, and two rule fixes seen in development texts (a
+# negation reaches along a coordination, "no signs of distress or agitation"; "the content of the video"
+# is not the state *content*). They were designed on the development split only and measured once on the
+# held-out systems. Those held-out rows had been seen when version 1 was reported, so they are not
+# untouched: they tell how version 2 generalises, not a first look.
 #
 # **The second held-out test**: the 332 gold EMER-v2 descriptions scored against the gold OV labels (the
 # paper's "EMER (Multi)" input); nothing was tuned on them. Chinese descriptions have no released LLM

@@ -105,6 +105,8 @@ def test_speech_fallback_reads_quoted_speech(selector: SelectorExtractor) -> Non
     assert selector.extract('The audio is of a man speaking, saying, "The meeting is at three."') == []
     assert selector.extract("A man sits at a desk.") == []
     assert selector.extract('She is calm. She says, "Get out! I hate you!"') == ["calm"]
+    hedged = 'He might be annoyed, saying, "你给我滚出去！我恨死你了，滚！"'
+    assert selector.extract(hedged, keep_hedged=False) == []  # a state is named, only hedged
 
 
 def test_speech_reader_is_fitted_away_from_the_gold_sets(data_dir: Path) -> None:

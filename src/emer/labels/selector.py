@@ -318,11 +318,13 @@ class SelectorExtractor:
         if language == "zh" or (language == "auto" and is_chinese(text)):
             return self.lexicon.extract(text, "zh", keep_hedged)
         found = self.candidates(text)
+        if not found:  # no state named at all: what the quoted speech says, if anything
+            return self.speech_labels(text)
         hedged = FEATURES.index("hedged_only")
         if not keep_hedged:
             found = [c for c in found if not c.features[hedged]]
         if not found:
-            return self.speech_labels(text)
+            return []
         z = [self._logit(c) for c in found]
         cut = math.log(self.threshold / (1 - self.threshold))
         kept = [c.label for c, v in zip(found, z, strict=True) if v >= cut]
@@ -437,7 +439,7 @@ def speech_threshold(reader: SpeechReader, lexicon: EmotionLexicon, outputs: pd.
     readings.sort(reverse=True)
     if not labelled or not readings:
         return 1.0
-    return round(readings[min(labelled, len(readings)) - 1], 9)
+    return readings[min(labelled, len(readings)) - 1]
 
 
 def fit_selector(

@@ -90,12 +90,13 @@ class SpeechReader:
         return {c: w / total for c, w in zip(self.classes, weights, strict=True)}
 
     def read(self, text: str) -> tuple[str | None, float]:
-        """The label the speech most probably expresses (None: neutral, or no speech), and its probability."""
+        """The label the speech most probably expresses (None: neutral, or no speech), and its probability
+        at 9 decimals (what thresholds compare, the same on any machine but at a rounding boundary)."""
         if not text.strip():
             return None, 0.0
         posterior = self.posterior(text)
         best = max(self.classes, key=lambda c: (posterior[c], c))
-        return CLASS_LABELS[best], posterior[best]
+        return CLASS_LABELS[best], round(posterior[best], 9)
 
 
 def fit_speech_reader(texts: Sequence[str], classes: Sequence[str], alpha: float = 1.0) -> SpeechReader:
