@@ -423,9 +423,9 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = C, max_iter: int = 100
 
 
 def speech_threshold(reader: SpeechReader, lexicon: EmotionLexicon, outputs: pd.DataFrame) -> float:
-    """The reader's confidence above which the speech fallback fires, calibrated on ``outputs``: among
-    the descriptions that name no state but quote speech, the fallback fires on as many as the released
-    labels label (the most confident readings first); 1.0 (never) when there are none."""
+    """The reader's confidence from which the speech fallback fires, calibrated on ``outputs``: among the
+    descriptions that name no state but quote speech, it fires on as many as the released labels give a
+    label to (the most confident readings first); 1.0 (never) when there are none."""
     readings, labelled = [], 0
     for text, labels in zip(outputs["description"], outputs["labels"], strict=True):
         text = str(text)
