@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from emer.clues.lexical import subtitle_language
+from emer.clues.lexical import _TOKEN, subtitle_language
 
 #: The MER2023 split the reader is fitted on (scored by no benchmark).
 TRAINING_SPLIT = "test3"
@@ -36,7 +36,6 @@ CLASS_LABELS = {
 }
 _QUOTE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 def quoted_speech(text: str) -> str:
@@ -51,7 +50,7 @@ def speech_features(text: str) -> tuple[str, list[str]]:
     if language == "zh":
         han = "".join(_HAN.findall(text))
         return language, [*han, *(han[k : k + 2] for k in range(len(han) - 1))]
-    words = _WORD.findall(text.lower().replace("’", "'"))
+    words = _TOKEN.findall(text.lower().replace("’", "'"))
     return language, [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
 
 
