@@ -430,7 +430,7 @@ def speech_threshold(reader: SpeechReader, lexicon: EmotionLexicon, outputs: pd.
     for text, labels in zip(outputs["description"], outputs["labels"], strict=True):
         text = str(text)
         speech = quoted_speech(text)
-        if not speech or _candidates(lexicon, text, {}, 0.0):
+        if not speech or _kept_mentions(lexicon, text, tokens_en(text)):
             continue
         labelled += bool(len(labels))
         label, probability = reader.read(speech)
