@@ -19,7 +19,7 @@ SYNONYM = "MERTools/MER2024/ov_store/openset-synonym/sample_00000000.npy"
 def test_registry_lists_every_manifest_file(data_dir: Path) -> None:
     with open(data_dir / "MANIFEST.tsv", newline="", encoding="utf-8") as f:
         manifest = {row["path"]: row for row in csv.DictReader(f, delimiter="\t")}
-    assert len(registry()) == len(manifest) == 416
+    assert len(registry()) == len(manifest) == 484
     for path, entry in registry().items():
         assert entry.sha256 == manifest[path]["sha256"]
         assert entry.commit == manifest[path]["commit"]
