@@ -72,6 +72,8 @@ def why_not_recomputed(ref: str, system: str, metric: str) -> str:
         return "no released outputs for this model"
     if ref == "R3":
         return "GPT-grouped figure from a third-party transcription; judge retired"
+    if ref == "R5":
+        return "MER-UniBench: no released outputs of this model on this dataset"
     return "not recomputed"
 
 
