@@ -25,15 +25,16 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from emer.data import load_system_outputs  # noqa: E402
+from emer.data.datasets import Dataset, get_spec, load_dataset  # noqa: E402
 from emer.labels.wheel import wheel_groupings  # noqa: E402
 from emer.scoring.core import ScoreOptions, Scoring  # noqa: E402
-from emer.scoring.datasets import Dataset, load_dataset  # noqa: E402
 from emer.scoring.scorecard import paired_tests  # noqa: E402
 
 RELEASED = "AffectGPT-2025/OV-MER/output/results-ovmerd/Chat-UniVi"
@@ -79,7 +80,8 @@ def synthetic(n: int, seed: int = 0) -> tuple[Dataset, pd.DataFrame]:
         zip(samples, rng.choice(["happy", "angry", "sad", "worried", "surprise", "neutral"], n), strict=True)
     )
     prediction = pd.DataFrame({"name": samples, "openset": [str(draw()) for _ in samples]})
-    return Dataset("synthetic", samples, [], ov_gold=gold, onehot=onehot), prediction
+    spec = replace(get_spec("ovmerd"), name="synthetic", title="synthetic")
+    return Dataset(spec, samples, [], ov_gold=gold, onehot=onehot), prediction
 
 
 def main() -> None:

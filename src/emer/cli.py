@@ -86,7 +86,7 @@ def _score(args: argparse.Namespace) -> int:
 
 def _add_score_command(commands) -> None:
     from emer.metrics.wheel import AVERAGES
-    from emer.scoring.datasets import DATASETS
+    from emer.data.datasets import dataset_names
     from emer.scoring.extraction import PRESETS
     from emer.scoring.families import EMPTY_GOLD, FAMILIES, UNMAPPED
 
@@ -102,7 +102,7 @@ def _add_score_command(commands) -> None:
         help="files or folders (.csv .tsv .jsonl .npz); NAME=PATH names a "
         "system; data:PATH is a file of the public data",
     )
-    p.add_argument("--dataset", choices=DATASETS, default="ovmerd")
+    p.add_argument("--dataset", choices=dataset_names(), default="ovmerd")
     p.add_argument("--out", help="folder for scorecard.json, tables/, figures/ (default: print only)")
     p.add_argument(
         "--metrics",

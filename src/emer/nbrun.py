@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from emer.data.datasets import dataset_names
+
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ("full", "smoke")
 #: Jupyter kernel installed into the project venv by `make env` (ipykernel install --sys-prefix --name emer).
@@ -42,7 +44,7 @@ CHOICES = {
     "grouping": ("identity", "wheel", "wordnet", "embedding"),
     "revision": ("MER2025", "MER2026"),
     "extractor": ("selector", "lexicon"),
-    "dataset": ("ovmerd", "emer-v1", "mer2023-train", "mer2023-test1", "mer2023-test2"),
+    "dataset": dataset_names(),
 }
 #: Ranges of numeric parameters: (lowest allowed, highest allowed or None, whether the lowest is allowed).
 RANGES = {

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from emer.data.registry import registry
 from emer.data.safe_npz import load_npz
 from emer.data.split import split_description
 from emer.data.store import DataError, data_path
@@ -256,3 +257,67 @@ def load_mer2023_transcripts(data_dir: DataDir = None) -> pd.DataFrame:
     return raw.rename(columns={"name": "sample", "chinese": "zh", "english": "en"}).sort_values(
         "sample", ignore_index=True
     )
+
+
+#: AffectGPT (audio + video + text) outputs on three MER-UniBench datasets, as released (7 checkpoints each).
+AFFECTGPT_OUTPUTS = "AffectGPT-2025/AffectGPT/output"
+AFFECTGPT_RUN = "emercoarse_highlevelfilter4_outputhybird_bestsetup_bestfusion_lz_20250110100"
+AFFECTGPT_DATASETS = ("meld", "cmumosi", "sims")
+
+
+def affectgpt_checkpoints(dataset: str) -> list[str]:
+    """Stems of the released AffectGPT checkpoints of ``dataset`` (``checkpoint_000030_loss_0.602`` ...)."""
+    if dataset not in AFFECTGPT_DATASETS:
+        raise ValueError(f"AffectGPT outputs are released for {AFFECTGPT_DATASETS}, not {dataset!r}")
+    folder = f"{AFFECTGPT_OUTPUTS}/results-{dataset}/{AFFECTGPT_RUN}/"
+    stems = {
+        p.removeprefix(folder).removesuffix(".npz")
+        for p in registry()
+        if p.startswith(folder) and "-" not in p.removeprefix(folder)
+    }
+    return sorted(stems)
+
+
+def load_affectgpt_outputs(dataset: str, data_dir: DataDir = None, parse: str = "clean") -> pd.DataFrame:
+    """AffectGPT's released outputs on ``dataset`` (meld, cmumosi or sims), every checkpoint.
+
+    Columns: checkpoint, sample, description, labels (list; the field's Qwen2.5 extraction), labels_raw,
+    sentiment (the field's Qwen2.5 answer from those labels; "" where the dataset has none).
+    """
+    parser = _parser(parse)
+    folder = f"{AFFECTGPT_OUTPUTS}/results-{dataset}/{AFFECTGPT_RUN}"
+    frames = []
+    for stem in affectgpt_checkpoints(dataset):
+        reasons = _npz_dict(f"{folder}/{stem}.npz", "name2reason", data_dir)
+        labels = _npz_items(f"{folder}/{stem}-openset.npz", data_dir)
+        sentiment_path = f"{folder}/{stem}-openset-sentiment.npz"
+        sentiments = _npz_items(sentiment_path, data_dir) if sentiment_path in registry() else {}
+        if set(labels) != set(reasons) or (sentiments and set(sentiments) != set(reasons)):
+            raise DataError(f"{folder}/{stem}: description, label and sentiment files name different samples")
+        samples = sorted(reasons)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "checkpoint": stem,
+                    "sample": samples,
+                    "description": [str(reasons[s]) for s in samples],
+                    "labels": [parser(labels[s]) for s in samples],
+                    "labels_raw": [str(labels[s]) for s in samples],
+                    "sentiment": [str(sentiments.get(s, "")) for s in samples],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _npz_items(path: str, data_dir: DataDir) -> dict[str, object]:
+    """name -> item of a released ``filenames`` + ``fileitems`` file."""
+    local = data_path(path, data_dir)
+    content = load_npz(local)
+    try:
+        names, items = content["filenames"].tolist(), content["fileitems"].tolist()
+    except (KeyError, AttributeError):
+        raise DataError(f"{local}: expected the keys 'filenames' and 'fileitems'") from None
+    if len(names) != len(items):
+        raise DataError(f"{local}: {len(names)} filenames but {len(items)} fileitems")
+    return {str(n): i for n, i in zip(names, items, strict=True)}

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from emer import __version__
+from emer.data.datasets import Dataset, load_dataset
 from emer.labels.wheel import label_losses, wheel_groupings, wheel_key
 from emer.metrics.hitrate import HIT_RATE_METRICS
 from emer.metrics.wheel import EWScorer
 from emer.scoring import families as F
-from emer.scoring.datasets import Dataset, load_dataset
 from emer.scoring.extraction import Extractor, extract_labels
 from emer.scoring.inputs import PredictionError
 from emer.scoring.scorecard import Scorecard, SystemResult

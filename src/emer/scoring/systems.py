@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emer.data import data_path
+from emer.data.datasets import Dataset, dataset_of_names
 from emer.labels.lexicon import is_chinese
 from emer.llm.tasks import english_labels
-from emer.scoring.datasets import Dataset, dataset_of_names
 from emer.scoring.inputs import Prediction, PredictionError, read_prediction
 
 SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".npz")
