@@ -64,7 +64,9 @@ def _score(args: argparse.Namespace) -> int:
             metrics=tuple(args.metrics.split(",")) if args.metrics else None,
             language=args.language,
             revision=args.revision,
-            choices=Choices(args.unmapped, args.empty_gold, args.average),
+            choices=Choices(args.unmapped, args.empty_gold, args.average, args.neutral, args.sentiment),
+            labels=args.labels,
+            inputs=args.inputs,
             rank_by=args.rank_by,
             n_boot=args.n_boot,
             seed=args.seed,
@@ -85,10 +87,12 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _add_score_command(commands) -> None:
-    from emer.metrics.wheel import AVERAGES
     from emer.data.datasets import dataset_names
+    from emer.metrics.sentiment import RULES
+    from emer.metrics.wheel import AVERAGES
     from emer.scoring.extraction import PRESETS
-    from emer.scoring.families import EMPTY_GOLD, FAMILIES, UNMAPPED
+    from emer.scoring.families import EMPTY_GOLD, FAMILIES, NEUTRAL, UNMAPPED
+    from emer.scoring.systems import INPUTS
 
     p = commands.add_parser(
         "score",
@@ -103,7 +107,21 @@ def _add_score_command(commands) -> None:
         "system; data:PATH is a file of the public data",
     )
     p.add_argument("--dataset", choices=dataset_names(), default="ovmerd")
+    p.add_argument(
+        "--labels",
+        metavar="PATH",
+        help="your copy of the dataset's gold labels (needed for mer2024 and ovmerd-plus; `emer datasets` "
+        "lists the formats each dataset accepts)",
+    )
     p.add_argument("--out", help="folder for scorecard.json, tables/, figures/ (default: print only)")
+    p.add_argument(
+        "--from",
+        dest="inputs",
+        choices=INPUTS,
+        default="auto",
+        help="which kind of input to score when a file gives several: the most processed one (auto), "
+        "the descriptions (labels extracted, sentiments mapped), the labels, or the sentiments",
+    )
     p.add_argument(
         "--metrics",
         help=f"comma-separated families among {','.join(FAMILIES)} (default: all the "
@@ -118,6 +136,20 @@ def _add_score_command(commands) -> None:
         "--empty-gold", choices=EMPTY_GOLD, default="skip", help="samples whose mapped gold is empty"
     )
     p.add_argument("--average", choices=AVERAGES, default="f-of-means")
+    p.add_argument(
+        "--neutral",
+        choices=NEUTRAL,
+        default="skip",
+        help="hit rate: a neutral gold label maps to no wheel class and is skipped (the authors), or is a "
+        "class of its own, hit by a prediction that names neutral or nothing",
+    )
+    p.add_argument(
+        "--sentiment",
+        choices=RULES,
+        default="field",
+        help="sentiment: positive against non-positive, a predicted neutral counting as negative (the "
+        "field), or strict, a predicted neutral wrong for either sign",
+    )
     p.add_argument(
         "--rank-by", help="the leaderboard's score (default: M-avg, or the hit rate without OV gold)"
     )

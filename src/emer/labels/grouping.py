@@ -50,3 +50,31 @@ class RecordedGroups:
     def canonical(self, labels: Iterable[str], sample: str) -> frozenset[str]:
         heads = self._heads.get(sample, {})
         return frozenset(heads.get(label, label) for label in labels)
+
+
+class NeutralClass:
+    """``base`` with ``neutral`` as a class of its own: a label list that names neutral, or names nothing,
+    maps to it besides its other classes. The emotion wheels have no neutral, so under them a neutral gold
+    label maps nowhere and its sample is skipped; this is the alternative the authors use in their own
+    hit test for filtering training data."""
+
+    def __init__(self, base: Grouping) -> None:
+        self.base = base
+        self.name = f"{base.name}+neutral"
+
+    def canonical(self, labels: Iterable[str], sample: str = "") -> frozenset[str]:
+        labels = list(labels)
+        classes = self.base.canonical(labels, sample)
+        if not labels or any(_is_neutral(x) for x in labels):
+            classes = classes | {"neutral"}
+        return frozenset(classes)
+
+    def map_label(self, label: str) -> str | None:
+        """The class of one label: ``neutral`` for neutral, else the base grouping's."""
+        if _is_neutral(label):
+            return "neutral"
+        return self.base.map_label(label)  # type: ignore[attr-defined]
+
+
+def _is_neutral(label: str) -> bool:
+    return str(label).strip().lower() == "neutral"

@@ -179,3 +179,17 @@ def labels_or_empty(frame: pd.DataFrame) -> dict[str, list[str]]:
         s: list(v) if status == "ok" and v is not None else []
         for s, v, status in zip(frame["sample"], frame["labels"], frame["status"], strict=True)
     }
+
+
+def map_to_sentiment(runner: LLMRunner, frame: pd.DataFrame) -> pd.DataFrame:
+    """Placeholder until the sentiment task lands: wheel-1 polarity of the labels, majority wins."""
+    from emer.labels.wheel import wheel_groupings
+
+    grouping = wheel_groupings()["W1-L1"]
+    polarity = {"happy": 1, "surprised": 0, "mad": -1, "disgusted": -1, "sad": -1, "scared": -1}
+    rows = []
+    for sample, labels in zip(frame["sample"], frame["labels"], strict=True):
+        total = sum(polarity.get(grouping.map_label(x) or "", 0) for x in labels)
+        word = "positive" if total > 0 else "negative" if total < 0 else "neutral"
+        rows.append({"sample": sample, "sentiment": word, "status": "ok"})
+    return pd.DataFrame(rows)

@@ -17,10 +17,17 @@ from emer.labels.wheel import label_losses, wheel_groupings, wheel_key
 from emer.metrics.hitrate import HIT_RATE_METRICS
 from emer.metrics.wheel import EWScorer
 from emer.scoring import families as F
-from emer.scoring.extraction import Extractor, extract_labels
-from emer.scoring.inputs import PredictionError
+from emer.scoring.extraction import Extractor, extract_labels, map_sentiments
+from emer.scoring.inputs import Prediction, PredictionError, field_sentiment
 from emer.scoring.scorecard import Scorecard, SystemResult
-from emer.scoring.systems import Submission, align, collect_submissions, english_label_lists
+from emer.scoring.systems import (
+    INPUTS,
+    Submission,
+    align,
+    collect_submissions,
+    english_label_lists,
+    restrict,
+)
 
 MATCHING_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider", "similarity")
 
@@ -30,6 +37,8 @@ class ScoreOptions:
     """Every choice behind a scorecard (all of them enter its signature)."""
 
     dataset: str = "ovmerd"
+    labels: str | os.PathLike | None = None  # the user's gold file (MER2024, OV-MERD+, or any dataset)
+    inputs: str = "auto"  # which kind of input to score: auto | descriptions | labels | sentiments
     metrics: tuple[str, ...] | None = None  # None: every family the dataset's gold and the inputs allow
     language: str = "en"  # gold descriptions for the matching metrics
     revision: str = "MER2025"
@@ -52,6 +61,8 @@ class ScoreOptions:
             raise ValueError(f"unknown metric families {unknown}; choose from {', '.join(F.FAMILIES)}")
         if self.chinese not in ("translate", "keep"):
             raise ValueError(f"chinese must be 'translate' or 'keep', not {self.chinese!r}")
+        if self.inputs not in INPUTS:
+            raise ValueError(f"inputs must be one of {', '.join(INPUTS)}, not {self.inputs!r}")
         if self.language not in ("en", "zh"):
             raise ValueError(f"language must be 'en' or 'zh', not {self.language!r}")
         if self.n_boot < 1:
@@ -91,7 +102,7 @@ class Scoring:
         self.options = options
         self.data_dir = data_dir
         self.dataset: Dataset = dataset or load_dataset(
-            options.dataset, data_dir, baselines=options.baselines
+            options.dataset, data_dir, baselines=options.baselines, labels=options.labels
         )
         self.groupings = wheel_groupings(data_dir, revision=options.revision)
         self.families = self._families()
@@ -106,6 +117,7 @@ class Scoring:
         self.scorer = EWScorer(self.dataset.ov_gold, self.groupings, "keep") if self.dataset.ov_gold else None
         self._runners: dict[int, object] = {}
         self.extraction_label = ""
+        self.mapping_label = ""
         self._encoder = None
 
     # -- setup --------------------------------------------------------------------------------------------
@@ -115,6 +127,7 @@ class Scoring:
             "ew": bool(d.ov_gold),
             "sets": bool(d.ov_gold),
             "hitrate": bool(d.onehot),
+            "sentiment": bool(d.valence),
             "matching": self.options.language in d.descriptions,
         }
         if asked is None:
@@ -125,6 +138,7 @@ class Scoring:
                 "ew": "OV labels",
                 "sets": "OV labels",
                 "hitrate": "a one-hot label",
+                "sentiment": "a sentiment value",
                 "matching": f"{self.options.language} descriptions",
             }
             raise ValueError(
@@ -138,11 +152,18 @@ class Scoring:
             return "M-avg"
         if "hitrate" in self.families:
             return "hit rate"
+        if "sentiment" in self.families:
+            return "sentiment WAF"
         return "Avg" if "sets" in self.families else "bleu_4"
 
     def score_names(self) -> list[str]:
         """The scores the chosen families give."""
-        names = {"ew": F.EW_ORDER, "sets": list(F.SET_METRICS), "hitrate": ["hit rate"]}
+        names = {
+            "ew": F.EW_ORDER,
+            "sets": list(F.SET_METRICS),
+            "hitrate": list(F.HIT_METRICS),
+            "sentiment": list(F.SENTIMENT_METRICS),
+        }
         out = [n for f in self.families if f != "matching" for n in names[f]]
         return out + (list(MATCHING_METRICS) if "matching" in self.families else [])
 
@@ -153,8 +174,6 @@ class Scoring:
     def _runner(self, run: int):
         if run not in self._runners:
             self._runners[run] = self.options.extractor.runner(run, self.data_dir)
-            if not self.extraction_label:
-                self.extraction_label = self.options.extractor.describe(self._runners[run])
         return self._runners[run]
 
     def close(self) -> None:
@@ -170,6 +189,8 @@ class Scoring:
             self.families = tuple(f for f in self.families if f != "matching")  # nothing to match
         for submission in submissions:
             for prediction in submission.checkpoints:
+                restrict(prediction, self.options.inputs)
+                self._check_kind(prediction)
                 submission.missing[prediction.system] = align(
                     prediction, self.dataset, self.options.allow_missing, self.data_dir
                 )
@@ -202,16 +223,62 @@ class Scoring:
                 checkpoint_of=submission.name if is_checkpoint else "",
                 is_final=i == len(submission.checkpoints) - 1,
             )
+            given = self._given_sentiments(prediction)
             if prediction.has_labels:
                 result.label_source = "given"
                 runs = [english_label_lists(prediction, self.options.chinese)]
-            elif not self.needs_labels:
-                runs = [{s: [] for s in descriptions}]
+            elif not self.needs_labels and (given is not None or "sentiment" not in self.families):
+                runs = [{s: [] for s in prediction.frame["sample"]}]
             else:
                 result.label_source = "extracted"
                 runs = self._extract(descriptions, result)
-            self._fill(result, runs, descriptions)
+            sentiments = self._sentiments(runs, given, result)
+            self._fill(result, runs, descriptions, sentiments)
             out.append(result)
+        return out
+
+    def _check_kind(self, prediction: Prediction) -> None:
+        """Refuse a file whose kind of input this dataset cannot score, saying what the dataset needs."""
+        if prediction.has_labels or prediction.has_descriptions:
+            return
+        label_families = [f for f in self.families if f in ("ew", "sets", "hitrate")]
+        if label_families:
+            spec = self.dataset.spec
+            gold = f"its {len(spec.classes)} classes" if spec.classes else f"its {spec.gold} gold"
+            raise PredictionError(
+                f"{prediction.path}: gives sentiments (positive/negative/neutral) only, but "
+                f"{spec.name!r} scores OV labels ({', '.join(label_families)}) against {gold}: give OV "
+                "labels (an openset or labels column) or descriptions"
+            )
+
+    def _given_sentiments(self, prediction: Prediction) -> dict[str, str | None] | None:
+        if not prediction.has_sentiments or "sentiment" not in self.families:
+            return None
+        frame = prediction.frame  # an unreadable answer is None (pandas may have made it NaN)
+        pairs = zip(frame["sample"], frame["sentiment"], strict=True)
+        return {s: v if isinstance(v, str) else None for s, v in pairs}
+
+    def _sentiments(
+        self,
+        runs: list[dict[str, list[str]]],
+        given: dict[str, str | None] | None,
+        result: SystemResult,
+        released: bool = False,
+    ) -> list[dict[str, str | None]] | None:
+        """Sentiments of each run: as given, or mapped from that run's labels (sentiment family only)."""
+        if "sentiment" not in self.families:
+            return None
+        if given is not None:
+            result.sentiment_source = "released" if released else "given"
+            return [given] * len(runs)
+        result.sentiment_source = "mapped"
+        out = []
+        for run, labels in enumerate(runs):
+            sentiments, counts = map_sentiments(self._runner(run), labels)
+            for status, n in counts.items():
+                result.mapping[status] = result.mapping.get(status, 0) + n
+            out.append(sentiments)
+        self.mapping_label = self.options.extractor.describe_mapping(self._runner(0))
         return out
 
     def _extract(
@@ -225,7 +292,9 @@ class Scoring:
                 file=sys.stderr,
                 flush=True,
             )
-            labels, counts = extract_labels(self._runner(run), descriptions)
+            runner = self._runner(run)
+            self.extraction_label = self.extraction_label or self.options.extractor.describe(runner)
+            labels, counts = extract_labels(runner, descriptions)
             for status, n in counts.items():
                 result.extraction[status] = result.extraction.get(status, 0) + n
             out.append(labels)
@@ -240,16 +309,21 @@ class Scoring:
             name = f"{system} {setting}" if setting in ("S0", "S1", "S2") else system
             descriptions = dict(zip(part["sample"], part["description"], strict=True))
             result = SystemResult(name=name, kind="baseline", source="released", format="released")
+            given = None
+            if "sentiment" in part and "sentiment" in self.families:
+                answers = zip(part["sample"], part["sentiment"], strict=True)
+                given = {s: field_sentiment(v) for s, v in answers}
             if "labels" in part:
                 result.label_source = "released"
                 runs = [dict(zip(part["sample"], part["labels"], strict=True))]
-            elif not self.needs_labels:
+            elif not self.needs_labels and (given is not None or "sentiment" not in self.families):
                 runs = [{s: [] for s in descriptions}]
             else:
                 result.label_source = "extracted"
                 runs = self._extract(descriptions, result, runs=1)  # baselines: the first run's settings
+            sentiments = self._sentiments(runs, given, result, released=True)
             wanted = self.rank_by in MATCHING_METRICS
-            self._fill(result, runs, descriptions if wanted else None, baseline=True)
+            self._fill(result, runs, descriptions if wanted else None, sentiments, baseline=True)
             out.append(result)
         return out
 
@@ -259,11 +333,19 @@ class Scoring:
         result: SystemResult,
         runs: list[dict[str, list[str]]],
         descriptions: dict[str, str] | None,
+        sentiments: list[dict[str, str | None]] | None = None,
         baseline: bool = False,
     ) -> None:
         """Every family's metrics of ``result`` for each run of labels (run 0 keeps the components)."""
         for r, labels in enumerate(runs):
             metrics, tables = self._label_metrics(labels, detail=not baseline and r == 0)
+            if sentiments is not None:
+                found, table = F.sentiment_metrics(
+                    self.dataset.valence, sentiments[r], self.options.choices.sentiment
+                )
+                metrics += found
+                if not baseline and r == 0:
+                    tables["sentiment"] = table
             if r == 0:
                 result.metrics = {m.name: m for m in metrics}
                 result.tables = tables
@@ -304,8 +386,10 @@ class Scoring:
                     tables["sets"] = per_sample
         if "hitrate" in self.families:
             gold = {s: self.dataset.onehot[s] for s in self.dataset.samples if s in self.dataset.onehot}
-            metric, per_sample = F.hit_rate_metric(gold, {s: labels[s] for s in gold}, self.groupings)
-            metrics.append(metric)
+            found, per_sample = F.hit_rate_metric(
+                gold, {s: labels[s] for s in gold}, self.groupings, self.options.choices.neutral
+            )
+            metrics += found
             if detail:
                 tables["hitrate"] = self._hit_detail(per_sample, labels)
         return metrics, tables
@@ -417,11 +501,18 @@ def signature(scoring: Scoring) -> str:
         f"average:{o.choices.average}",
         "parse:clean",
         f"chinese:{o.chinese}",
+        f"from:{o.inputs}",
     ]
+    if "hitrate" in scoring.families:
+        parts.append(f"neutral:{o.choices.neutral}")
+    if "sentiment" in scoring.families:
+        parts.append(f"sentiment:{o.choices.sentiment}")
     if "matching" in scoring.families:
         parts.append(f"lang:{o.language}")
     if scoring.extraction_label:
         parts.append(f"extract:{scoring.extraction_label}")
+    if scoring.mapping_label:
+        parts.append(f"map:{scoring.mapping_label}")
     parts.append(f"boot:{o.n_boot}@{o.confidence:g}|seed:{o.seed}")
     return "|".join(parts)
 

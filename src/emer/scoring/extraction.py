@@ -84,6 +84,12 @@ class Extractor:
             progress=self.backend != "offline",
         )
 
+    def describe_mapping(self, runner: LLMRunner) -> str:
+        """The sentiment mapping's part of a signature (the mapping runs on the extractor's backend)."""
+        if self.backend == "offline":
+            return f"offline:{getattr(runner.backend, 'sentiment_model', 'sentiment')}"
+        return self.describe(runner).replace(f"|prompt:{prompt_hash()}", "|prompt:sentiment")
+
     def describe(self, runner: LLMRunner) -> str:
         """The extractor's part of a signature."""
         if self.backend == "offline":
@@ -106,3 +112,20 @@ def extract_labels(
     frame = extract_ov_labels(runner, texts)
     counts = {status: int((frame["status"] == status).sum()) for status in STATUSES}
     return labels_or_empty(frame), counts
+
+
+def map_sentiments(
+    runner: LLMRunner, labels: dict[str, list[str]]
+) -> tuple[dict[str, str | None], dict[str, int]]:
+    """sample -> sentiment (positive, negative, neutral; None where the answer was unreadable) of each
+    sample's OV labels, and the outcome counts (ok, malformed, failed)."""
+    from emer.llm.tasks import map_to_sentiment
+
+    frame = pd.DataFrame({"sample": list(labels), "labels": list(labels.values())})
+    out = map_to_sentiment(runner, frame)
+    counts = {status: int((out["status"] == status).sum()) for status in STATUSES}
+    sentiments = {
+        s: (v if isinstance(v, str) and v else None)
+        for s, v in zip(out["sample"], out["sentiment"], strict=True)
+    }
+    return sentiments, counts

@@ -15,7 +15,12 @@ Choices the field makes silently, exposed as :class:`Choices`:
   as a ``wrong`` class (it stays in |P|, lowering precision);
 - ``empty_gold``: a sample whose mapped gold is empty is ``skip``-ped (the authors) or scored ``zero``
   (precision and recall 0);
-- ``average``: ``f-of-means`` (F of the mean precision and recall, the authors) or ``mean-of-f``.
+- ``average``: ``f-of-means`` (F of the mean precision and recall, the authors) or ``mean-of-f``;
+- ``neutral`` (hit rate): a one-hot ``neutral`` maps to no wheel class, so its sample is ``skip``-ped (the
+  authors; MELD loses 1,256 of 2,610 samples this way), or ``neutral`` is a ``class`` of its own, hit by a
+  prediction that names neutral or names nothing;
+- ``sentiment``: the ``field`` rule (positive against non-positive: a predicted neutral counts as negative)
+  or ``strict`` (a predicted neutral is wrong for either sign); see :mod:`emer.metrics.sentiment`.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ import numpy as np
 import pandas as pd
 
 from emer.labels import IdentityGrouping
+from emer.labels.grouping import NeutralClass
 from emer.labels.wheel import EW_METRICS, WheelGrouping, wheel_key
 from emer.metrics.hitrate import HIT_RATE_METRICS, hit_rate_scores
+from emer.metrics.sentiment import RULES, accuracy, sentiment_components, waf
 from emer.metrics.sets import set_scores
 from emer.metrics.significance import ew_components, mean_components
 from emer.metrics.wheel import AVERAGES, EWScorer
@@ -36,8 +43,13 @@ from emer.metrics.wheel import AVERAGES, EWScorer
 Statistic = Callable[[np.ndarray], np.ndarray]
 UNMAPPED = ("drop", "wrong")
 EMPTY_GOLD = ("skip", "zero")
-FAMILIES = ("ew", "sets", "hitrate", "matching")
+NEUTRAL = ("skip", "class")
+FAMILIES = ("ew", "sets", "hitrate", "sentiment", "matching")
 SET_METRICS = ("Accuracy_s", "Recall_s", "Avg")
+HIT_METRICS = ("hit rate", "label-space precision", "labels per sample")
+SENTIMENT_METRICS = ("sentiment WAF", "sentiment accuracy")
+#: The EW scores at level 1 of the five wheels, whose mean is MER-UniBench's OV-MERD+ score (``L1-avg``).
+L1_METRICS = tuple(m for m in EW_METRICS if m.endswith("-L1") and m.startswith("W"))
 
 
 @dataclass(frozen=True)
@@ -45,9 +57,18 @@ class Choices:
     unmapped: str = "drop"
     empty_gold: str = "skip"
     average: str = "f-of-means"
+    neutral: str = "skip"
+    sentiment: str = "field"
 
     def __post_init__(self) -> None:
-        for name, allowed in (("unmapped", UNMAPPED), ("empty_gold", EMPTY_GOLD), ("average", AVERAGES)):
+        allowed_values = (
+            ("unmapped", UNMAPPED),
+            ("empty_gold", EMPTY_GOLD),
+            ("average", AVERAGES),
+            ("neutral", NEUTRAL),
+            ("sentiment", RULES),
+        )
+        for name, allowed in allowed_values:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, not {getattr(self, name)!r}")
 
@@ -156,6 +177,14 @@ def ew_metrics(arrays: Mapping[str, np.ndarray], metrics: Sequence[str], choices
         )
         out.append(Metric(metric, "ew", x, statistic, int(scored[:, j].sum())))
     out.append(Metric("M-avg", "ew", x, mavg, int(scored.all(axis=1).sum())))
+    level1 = [list(metrics).index(m) for m in L1_METRICS if m in metrics]
+    if level1:
+        wheels = [out[j].statistic for j in level1]
+
+        def l1_avg(sums: np.ndarray) -> np.ndarray:
+            return np.mean([f(sums) for f in wheels], axis=0)
+
+        out.append(Metric("L1-avg", "ew", x, l1_avg, int(scored[:, level1].all(axis=1).sum())))
     return out
 
 
@@ -200,19 +229,50 @@ def identity_set_metrics(
 
 # --- hit rate on a one-hot label -----------------------------------------------------------------------
 def hit_rate_metric(
-    onehot: Mapping[str, str], labels: Mapping[str, Sequence[str]], groupings: Mapping[str, WheelGrouping]
-) -> tuple[Metric, pd.DataFrame]:
-    """Hit rate of the OV labels on the one-hot label, the mean over the five wheels at level 1."""
-    per_wheel = {m: hit_rate_scores(onehot, labels, groupings[m], chinese="keep") for m in HIT_RATE_METRICS}
+    onehot: Mapping[str, str],
+    labels: Mapping[str, Sequence[str]],
+    groupings: Mapping[str, WheelGrouping],
+    neutral: str = "skip",
+) -> tuple[list[Metric], pd.DataFrame]:
+    """Hit rate of the OV labels on the one-hot label (the mean over the five wheels at level 1), with what
+    can game it beside: the authors' label-space precision (hits over the predicted classes that are in the
+    dataset's label space) and the number of distinct labels predicted per sample."""
+    wheels = {m: NeutralClass(groupings[m]) if neutral == "class" else groupings[m] for m in HIT_RATE_METRICS}
+    per_wheel = {m: hit_rate_scores(onehot, labels, wheels[m], chinese="keep") for m in HIT_RATE_METRICS}
     scored = np.column_stack([~per_wheel[m]["skipped"].to_numpy(bool) for m in HIT_RATE_METRICS])
     hits = np.column_stack([per_wheel[m]["hit"].to_numpy(float) for m in HIT_RATE_METRICS])
-    x = np.hstack([_scored_components(hits, scored), scored.astype(float)])
+    precision = np.column_stack(
+        [per_wheel[m]["label_space_precision"].to_numpy(float) for m in HIT_RATE_METRICS]
+    )
     table = per_wheel[HIT_RATE_METRICS[0]][["sample", "gold_label"]].copy()
     for j, m in enumerate(HIT_RATE_METRICS):
         table[f"hit {m}"] = np.where(scored[:, j], hits[:, j], np.nan)
     statistic = mean_of_ratios(len(HIT_RATE_METRICS), scale=100.0)
-    metric = Metric("hit rate", "hitrate", x, statistic, int(scored.any(axis=1).sum()))
-    return metric, table
+    n_scored = int(scored.any(axis=1).sum())
+    x_hit = np.hstack([_scored_components(hits, scored), scored.astype(float)])
+    x_precision = np.hstack([_scored_components(precision, scored), scored.astype(float)])
+    counts = np.array([len({wheel_key(x) for x in labels[s]}) for s in table["sample"]], dtype=float)
+    x_count, mean_count = mean_components(counts)
+    metrics = [
+        Metric("hit rate", "hitrate", x_hit, statistic, n_scored),
+        Metric("label-space precision", "hitrate", x_precision, statistic, n_scored),
+        Metric("labels per sample", "hitrate", x_count, mean_count, len(counts)),
+    ]
+    return metrics, table
+
+
+# --- sentiment -----------------------------------------------------------------------------------------
+def sentiment_metrics(
+    valence: Mapping[str, float], predicted: Mapping[str, str | None], rule: str = "field"
+) -> tuple[list[Metric], pd.DataFrame]:
+    """Sentiment WAF and accuracy (percent) of predicted sentiments against the continuous gold."""
+    x, table = sentiment_components(valence, predicted)
+    n = int(table["scored"].sum())
+    metrics = [
+        Metric("sentiment WAF", "sentiment", x, waf(rule), n),
+        Metric("sentiment accuracy", "sentiment", x, accuracy(rule), n),
+    ]
+    return metrics, table
 
 
 # --- matching metrics ----------------------------------------------------------------------------------
@@ -229,4 +289,4 @@ def matching_metrics(per_sample: pd.DataFrame, columns: Sequence[str]) -> list[M
     return out
 
 
-EW_ORDER = [*EW_METRICS, "M-avg"]
+EW_ORDER = [*EW_METRICS, "M-avg", "L1-avg"]

@@ -8,11 +8,16 @@ Formats, detected from the file (its suffix, then its first bytes):
 - JSON Lines: one object per line, ``{"name": ..., "description": ..., "labels": [...]}`` (``labels`` may
   also be a list string).
 - The authors' ``.npz`` files, read with the restricted unpickler: ``name2reason`` (a dict of
-  descriptions) or ``filenames`` + ``fileitems`` (names and label lists or list strings).
+  descriptions) or ``filenames`` + ``fileitems`` (names and label lists or list strings; in the field's
+  ``*-openset-sentiment.npz`` files, or any such file whose items are sentiment words, a sentiment).
 
-A file gives a :class:`Prediction`: a frame with columns ``sample``, ``description`` (or absent) and
-``labels`` (lists, or absent), plus the problems found in rows that could still be scored. Problems that
-make the file unusable raise :class:`PredictionError` naming the file, the row and what to do.
+Three kinds of input, detected from the file: descriptions, OV labels and sentiments (a ``sentiment``
+column or key: ``positive``, ``negative`` or ``neutral``). A file gives a :class:`Prediction`: a frame with
+columns ``sample`` and any of ``description``, ``labels`` (lists) and ``sentiment``, plus the problems found
+in rows that could still be scored. Problems that make the file unusable raise :class:`PredictionError`
+naming the file, the row and what to do. A sentiment the user wrote must be one of the three words; the
+field's LLM answers (``*-sentiment.npz``) are read as the field reads them: any other answer is kept as
+unreadable (None), which the field counts as non-positive.
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ import pandas as pd
 
 from emer.data import DataError, load_npz
 from emer.labels.parse import normalise_label, parse_label_list
+from emer.metrics.sentiment import SENTIMENTS
 
 NAME_COLUMNS = ("name", "sample")
 DESCRIPTION_COLUMNS = ("description", "reason")
 LABEL_COLUMNS = ("openset", "labels")
+SENTIMENT_COLUMNS = ("sentiment",)
 FORMATS = ("csv", "tsv", "jsonl", "npz")
 
 
@@ -56,6 +63,16 @@ class Prediction:
     @property
     def has_descriptions(self) -> bool:
         return "description" in self.frame
+
+    @property
+    def has_sentiments(self) -> bool:
+        return "sentiment" in self.frame
+
+    @property
+    def kinds(self) -> list[str]:
+        """What the file gives: descriptions, labels, sentiments."""
+        present = (self.has_descriptions, self.has_labels, self.has_sentiments)
+        return [k for k, p in zip(("descriptions", "labels", "sentiments"), present, strict=True) if p]
 
 
 def detect_format(path: Path) -> str:
@@ -125,11 +142,12 @@ def _read_table(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
     name = _pick(columns, NAME_COLUMNS)
     description = _pick(columns, DESCRIPTION_COLUMNS)
     labels = _pick(columns, LABEL_COLUMNS)
-    if name is None or (description is None and labels is None):
+    sentiment = _pick(columns, SENTIMENT_COLUMNS)
+    if name is None or (description is None and labels is None and sentiment is None):
         raise PredictionError(
             f"{path}: columns found {columns}; expected a name column ({' or '.join(NAME_COLUMNS)}) and a "
-            f"description column ({' or '.join(DESCRIPTION_COLUMNS)}) and/or a label column "
-            f"({' or '.join(LABEL_COLUMNS)})"
+            f"description column ({' or '.join(DESCRIPTION_COLUMNS)}), a label column "
+            f"({' or '.join(LABEL_COLUMNS)}) and/or a sentiment column"
         )
     frame = pd.DataFrame({"sample": raw[name].str.strip()})
     rows = [f"row {i}" for i in range(2, len(raw) + 2)]  # line numbers, the header being line 1
@@ -138,6 +156,11 @@ def _read_table(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
     if labels is not None:
         frame["labels"] = [
             _labels(cell, path, where, warnings) for cell, where in zip(raw[labels], rows, strict=True)
+        ]
+    if sentiment is not None:
+        frame["sentiment"] = [
+            _sentiment(cell, path, f"{where} ({name_})")
+            for cell, where, name_ in zip(raw[sentiment], rows, frame["sample"], strict=True)
         ]
     return frame
 
@@ -160,13 +183,18 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
     name = _pick(keys, NAME_COLUMNS)
     description = _pick(keys, DESCRIPTION_COLUMNS)
     labels = _pick(keys, LABEL_COLUMNS)
-    if name is None or (description is None and labels is None):
-        raise PredictionError(f'{path}: keys found {keys}; expected "name" and "description" and/or "labels"')
+    sentiment = _pick(keys, SENTIMENT_COLUMNS)
+    if name is None or (description is None and labels is None and sentiment is None):
+        raise PredictionError(
+            f'{path}: keys found {keys}; expected "name" and "description", "labels" and/or "sentiment"'
+        )
     out: dict[str, list] = {"sample": []}
     if description is not None:
         out["description"] = []
     if labels is not None:
         out["labels"] = []
+    if sentiment is not None:
+        out["sentiment"] = []
     for number, record in records:
         where = f"line {number}"
         if name not in record:
@@ -181,6 +209,8 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
             out["description"].append(value)
         if labels is not None:
             out["labels"].append(_labels(record.get(labels), path, where, warnings))
+        if sentiment is not None:
+            out["sentiment"].append(_sentiment(record.get(sentiment), path, f"{where} ({out['sample'][-1]})"))
     return pd.DataFrame(out)
 
 
@@ -205,11 +235,45 @@ def _read_npz(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
         items = np.asarray(content["fileitems"], dtype=object).tolist()
         if len(names) != len(items):
             raise PredictionError(f"{path}: {len(names)} filenames but {len(items)} fileitems")
+        if path.stem.endswith("-sentiment") or _look_like_sentiments(items):
+            answers = [field_sentiment(item) for item in items]
+            unreadable = [str(item) for item, a in zip(items, answers, strict=True) if a is None]
+            if unreadable:
+                warnings.append(
+                    f"{path}: {len(unreadable)} sentiment answer(s) are none of {', '.join(SENTIMENTS)} "
+                    f"(e.g. {unreadable[0][:40]!r}); the field scores them as non-positive"
+                )
+            return pd.DataFrame({"sample": [str(n).strip() for n in names], "sentiment": answers})
         labels = [_labels(item, path, f"sample {n}", warnings) for n, item in zip(names, items, strict=True)]
         return pd.DataFrame({"sample": [str(n).strip() for n in names], "labels": labels})
     raise PredictionError(
         f"{path}: keys found {sorted(content)}; expected 'name2reason' or 'filenames' + 'fileitems'"
     )
+
+
+def field_sentiment(answer: object) -> str | None:
+    """The field's reading of an LLM's sentiment answer: the word itself, else None (unreadable)."""
+    text = str(answer).strip()
+    return text if text in SENTIMENTS else None
+
+
+def _look_like_sentiments(items: list) -> bool:
+    """Items of a filenames/fileitems file that are sentiment answers rather than label lists."""
+    words = [str(x).strip().lower() for x in items]
+    if not words or any(w.startswith(("[", "【")) or "," in w for w in words):
+        return False
+    return sum(w in SENTIMENTS for w in words) >= 0.8 * len(words)
+
+
+def _sentiment(cell: object, path: Path, where: str) -> str:
+    """A sentiment the user wrote: positive, negative or neutral (any case); anything else is refused."""
+    word = str(cell).strip().lower() if isinstance(cell, str) else cell
+    if word not in SENTIMENTS:
+        raise PredictionError(
+            f"{path}, {where}: sentiment {cell!r} is not one of {', '.join(SENTIMENTS)}; write one of "
+            "them (or give OV labels or descriptions and let emer map them to a sentiment)"
+        )
+    return str(word)
 
 
 _LIST_SHAPE = re.compile(r"^\s*[\[【(（].*[\]】)）]\s*$", re.DOTALL)

@@ -13,15 +13,28 @@ import numpy as np
 import pandas as pd
 
 from emer.report import save_figure, save_table
-from emer.scoring.families import EW_ORDER, SET_METRICS, Metric
+from emer.scoring.families import EW_ORDER, HIT_METRICS, SENTIMENT_METRICS, SET_METRICS, Metric
 
 if TYPE_CHECKING:
     from emer.scoring.core import Scoring
     from emer.scoring.systems import Submission
 
-HEADLINE = [*EW_ORDER, *SET_METRICS, "hit rate"]
+HEADLINE = [*EW_ORDER, *SET_METRICS, *HIT_METRICS, *SENTIMENT_METRICS]
 #: What the terminal summary shows of each system (those it has).
-SUMMARY = ["M-avg", "Avg", "hit rate", "bleu_4", "meteor", "rouge_l", "cider", "similarity"]
+SUMMARY = [
+    "M-avg",
+    "L1-avg",
+    "Avg",
+    "hit rate",
+    "label-space precision",
+    "sentiment WAF",
+    "sentiment accuracy",
+    "bleu_4",
+    "meteor",
+    "rouge_l",
+    "cider",
+    "similarity",
+]
 
 
 @dataclass
@@ -33,12 +46,14 @@ class SystemResult:
     source: str
     format: str
     label_source: str = ""  # given | extracted | released
+    sentiment_source: str = ""  # given | mapped | released (sentiment datasets)
     warnings: list[str] = field(default_factory=list)
     n_missing: int = 0
     n_unparsed: int = 0
     checkpoint_of: str = ""
     is_final: bool = True
     extraction: dict[str, int] = field(default_factory=dict)
+    mapping: dict[str, int] = field(default_factory=dict)  # sentiment mapping outcomes
     metrics: dict[str, Metric] = field(default_factory=dict)
     runs: list[dict[str, float]] = field(default_factory=list)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -68,10 +83,12 @@ class SystemResult:
             "source": self.source,
             "format": self.format,
             "labels": self.label_source,
+            "sentiments": self.sentiment_source or None,
             "checkpoint_of": self.checkpoint_of or None,
             "n_missing_scored_empty": self.n_missing,
             "n_unparsed_scored_empty": self.n_unparsed,
             "extraction": self.extraction or None,
+            "sentiment_mapping": self.mapping or None,
             "metrics": metrics,
             "dropped_labels": self.dropped or None,
             "warnings": self.warnings,
@@ -137,6 +154,9 @@ class Scorecard:
                 "unmapped": options.choices.unmapped,
                 "empty_gold": options.choices.empty_gold,
                 "average": options.choices.average,
+                "neutral": options.choices.neutral,
+                "sentiment": options.choices.sentiment,
+                "labels_file": options.labels and str(options.labels),
                 "rank_by": rank_by,
                 "n_boot": options.n_boot,
                 "confidence": options.confidence,
@@ -170,7 +190,7 @@ class Scorecard:
         did or did not count), identity-set and hit-rate rows."""
         frames = []
         for result in self.submitted:
-            for name in ("ew", "sets", "hitrate"):
+            for name in ("ew", "sets", "hitrate", "sentiment"):
                 table = result.tables.get(name)
                 if table is not None:
                     frames.append(table.assign(system=result.name, family=name))

@@ -15,6 +15,10 @@ from emer.scoring.inputs import Prediction, PredictionError, read_prediction
 
 SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".npz")
 DATA_PREFIX = "data:"
+#: The field's files of one checkpoint: ``X.npz`` (descriptions), ``X-openset.npz`` (OV labels its LLM
+#: extracted), ``X-openset-sentiment.npz`` (the sentiment its LLM chose from those labels).
+FIELD_STAGES = ("-openset-sentiment", "-openset", "-sentiment")
+INPUTS = ("auto", "descriptions", "labels", "sentiments")
 
 
 @dataclass
@@ -59,15 +63,11 @@ def collect_submissions(
     for spec in specs:
         name, path = _resolve(spec, data_dir)
         if path.is_dir():
-            files = sorted(
-                (p for p in path.iterdir() if p.suffix.lower() in SUFFIXES), key=lambda p: natural_key(p.name)
-            )
-            if not files:
-                raise PredictionError(f"{path}: no prediction files ({', '.join(SUFFIXES)}) in this folder")
+            predictions = read_folder(path)
             if checkpoints:
-                submissions.append(Submission(name or path.name, [read_prediction(f, f.stem) for f in files]))
+                submissions.append(Submission(name or path.name, predictions))
             else:
-                submissions += [Submission(f.stem, [read_prediction(f, f.stem)]) for f in files]
+                submissions += [Submission(p.system, [p]) for p in predictions]
         elif path.exists():
             prediction = read_prediction(path, name)
             submissions.append(Submission(prediction.system, [prediction]))
@@ -80,6 +80,73 @@ def collect_submissions(
             f"several predictions are named {repeated[0]!r}; name them apart with NAME=PATH"
         )
     return submissions
+
+
+def read_folder(path: Path) -> list[Prediction]:
+    """The predictions in a folder, one per file, sorted naturally by name; the field's stage files of
+    one checkpoint (see :data:`FIELD_STAGES`) are read together as one prediction."""
+    files = sorted(
+        (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES),
+        key=lambda p: natural_key(p.name),
+    )
+    if not files:
+        raise PredictionError(f"{path}: no prediction files ({', '.join(SUFFIXES)}) in this folder")
+    groups: dict[str, list[Path]] = {}
+    for file in files:
+        groups.setdefault(field_stem(file.stem), []).append(file)
+    out = []
+    for stem in sorted(groups, key=natural_key):
+        parts = [read_prediction(f, stem) for f in groups[stem]]
+        out.append(parts[0] if len(parts) == 1 else merge_stages(parts, stem))
+    return out
+
+
+def field_stem(stem: str) -> str:
+    """The checkpoint a file belongs to: its stem without the field's stage suffix."""
+    for suffix in FIELD_STAGES:
+        if stem.endswith(suffix):
+            return stem.removesuffix(suffix)
+    return stem
+
+
+def merge_stages(parts: list[Prediction], system: str) -> Prediction:
+    """One prediction from the stage files of one checkpoint (descriptions, labels, sentiments)."""
+    frame = parts[0].frame[["sample"]]
+    names = set(frame["sample"])
+    seen: dict[str, str] = {}
+    for part in parts:
+        if set(part.frame["sample"]) != names:
+            raise PredictionError(
+                f"{part.path} and {parts[0].path} are stages of one checkpoint but name different samples"
+            )
+        for column in part.frame.columns.drop("sample"):
+            if column in seen:
+                raise PredictionError(f"{part.path} and {seen[column]} both give {column!r} for {system}")
+            seen[column] = part.path
+            frame = frame.merge(part.frame[["sample", column]], on="sample", validate="one_to_one")
+    first = min(parts, key=lambda p: len(Path(p.path).stem))
+    warnings = [w for p in parts for w in p.warnings]
+    return Prediction(system, first.path, first.format, frame, warnings)
+
+
+def restrict(prediction: Prediction, inputs: str) -> None:
+    """Keep the kinds of input ``inputs`` asks for (in place): ``auto`` keeps all; ``descriptions`` scores
+    from the descriptions alone (labels extracted, sentiments mapped); ``labels`` drops given sentiments
+    (they are mapped from the labels); ``sentiments`` scores the given sentiments."""
+    if inputs not in INPUTS:
+        raise ValueError(f"inputs must be one of {INPUTS}, not {inputs!r}")
+    needed = {"descriptions": "description", "labels": "labels", "sentiments": "sentiment"}.get(inputs)
+    if needed is None:
+        return
+    if needed not in prediction.frame:
+        raise PredictionError(
+            f"{prediction.path}: --from {inputs} asks for {inputs}, but the file gives "
+            f"{', '.join(prediction.kinds)}"
+        )
+    drop = {"descriptions": ["labels", "sentiment"], "labels": ["sentiment"], "sentiments": ["labels"]}
+    prediction.frame = prediction.frame.drop(columns=[c for c in drop[inputs] if c in prediction.frame])
+    if "sentiment" in drop[inputs]:  # what was said of the dropped sentiments no longer applies
+        prediction.warnings = [w for w in prediction.warnings if "sentiment answer" not in w]
 
 
 def align(prediction: Prediction, dataset: Dataset, allow_missing: bool, data_dir=None) -> int:
