@@ -41,6 +41,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
+    from emer.data.datasets import UNIBENCH
     from emer.scoring import Choices, Extractor, PredictionError, score
 
     out = Path(args.out).resolve() if args.out else None
@@ -55,39 +56,84 @@ def _score(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         timeout_s=args.timeout,
     )
+    options = dict(
+        data_dir=args.data_dir,
+        revision=args.revision,
+        choices=Choices(args.unmapped, args.empty_gold, args.average, args.neutral, args.sentiment),
+        inputs=args.inputs,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        allow_missing=args.allow_missing,
+        chinese=args.chinese or ("keep" if args.dataset == UNIBENCH else "translate"),
+        extractor=extractor,
+    )
     try:
-        card = score(
-            args.predictions,
-            args.dataset,
-            out_dir=out,
-            data_dir=args.data_dir,
-            metrics=tuple(args.metrics.split(",")) if args.metrics else None,
-            language=args.language,
-            revision=args.revision,
-            choices=Choices(args.unmapped, args.empty_gold, args.average, args.neutral, args.sentiment),
-            labels=args.labels,
-            inputs=args.inputs,
-            rank_by=args.rank_by,
-            n_boot=args.n_boot,
-            seed=args.seed,
-            allow_missing=args.allow_missing,
-            chinese=args.chinese,
-            baselines=not args.no_baselines,
-            checkpoints=args.checkpoints,
-            extractor=extractor,
-            matching_cache_dir=str(Path(cache).resolve() / "matching") if cache else None,
-        )
+        if args.dataset == UNIBENCH:
+            from emer.scoring.unibench import score_unibench
+
+            result = score_unibench(
+                args.predictions,
+                labels=_labels_by_dataset(args.labels),
+                select=args.select,
+                beside=not args.no_beside,
+                out_dir=out,
+                **options,
+            )
+            print(result.summary())
+        else:
+            if args.select or args.no_beside:
+                raise ValueError("--select and --no-beside apply to --dataset mer-unibench only")
+            card = score(
+                args.predictions,
+                args.dataset,
+                out_dir=out,
+                metrics=tuple(args.metrics.split(",")) if args.metrics else None,
+                language=args.language,
+                labels=_one_labels_file(args.labels, args.dataset),
+                rank_by=args.rank_by,
+                baselines=not args.no_baselines,
+                checkpoints=args.checkpoints,
+                matching_cache_dir=str(Path(cache).resolve() / "matching") if cache else None,
+                **options,
+            )
+            print(card.summary())
     except (PredictionError, ValueError, KeyError) as exc:
         print(f"emer: error: {str(exc).strip(chr(39))}", file=sys.stderr)
         return 2
-    print(card.summary())
     if out:
         print(f"scorecard written to {out}")
     return 0
 
 
+def _labels_by_dataset(given: list[str] | None) -> dict[str, str]:
+    """``--labels DATASET=PATH`` (repeatable) for MER-UniBench."""
+    out = {}
+    for item in given or []:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(
+                f"--labels {item!r}: with --dataset mer-unibench write DATASET=PATH, e.g. mer2024=x.npz"
+            )
+        out[name] = path
+    return out
+
+
+def _one_labels_file(given: list[str] | None, dataset: str) -> str | None:
+    """``--labels PATH`` (or ``DATASET=PATH`` naming this dataset) for one dataset."""
+    if not given:
+        return None
+    if len(given) > 1:
+        raise ValueError(f"--labels is given {len(given)} times; --dataset {dataset} takes one labels file")
+    name, sep, path = given[0].partition("=")
+    if sep and name and "/" not in name and not Path(given[0]).exists():
+        if name != dataset:
+            raise ValueError(f"--labels {given[0]!r} names dataset {name!r}, but --dataset is {dataset!r}")
+        return path
+    return given[0]
+
+
 def _add_score_command(commands) -> None:
-    from emer.data.datasets import dataset_names
+    from emer.data.datasets import UNIBENCH, dataset_names
     from emer.metrics.sentiment import RULES
     from emer.metrics.wheel import AVERAGES
     from emer.scoring.extraction import PRESETS
@@ -106,12 +152,29 @@ def _add_score_command(commands) -> None:
         help="files or folders (.csv .tsv .jsonl .npz); NAME=PATH names a "
         "system; data:PATH is a file of the public data",
     )
-    p.add_argument("--dataset", choices=dataset_names(), default="ovmerd")
+    p.add_argument(
+        "--dataset",
+        choices=(*dataset_names(), UNIBENCH),
+        default="ovmerd",
+        help="the gold set (`emer datasets` lists them); mer-unibench: each MER-UniBench dataset found under "
+        "the folders given, as the field's nine-dataset table",
+    )
     p.add_argument(
         "--labels",
         metavar="PATH",
+        action="append",
         help="your copy of the dataset's gold labels (needed for mer2024 and ovmerd-plus; `emer datasets` "
-        "lists the formats each dataset accepts)",
+        "lists the formats each dataset accepts); with mer-unibench: DATASET=PATH, once per dataset",
+    )
+    p.add_argument(
+        "--select",
+        metavar="CHECKPOINT",
+        help="mer-unibench: also report the checkpoint whose file name contains this (rows 'fixed')",
+    )
+    p.add_argument(
+        "--no-beside",
+        action="store_true",
+        help="mer-unibench: do not also score the field's files from their descriptions alone",
     )
     p.add_argument("--out", help="folder for scorecard.json, tables/, figures/ (default: print only)")
     p.add_argument(
@@ -159,9 +222,9 @@ def _add_score_command(commands) -> None:
     p.add_argument(
         "--chinese",
         choices=("translate", "keep"),
-        default="translate",
-        help="Chinese labels: put into English, unknown ones refused (default) | keep: dropped, "
-        "as the authors' scripts did",
+        default=None,
+        help="Chinese labels: put into English, unknown ones refused (the default) | keep: dropped, as the "
+        "authors' scripts did (the default with mer-unibench, whose files are the field's own extractions)",
     )
     p.add_argument("--no-baselines", action="store_true", help="leave the released baselines out")
     p.add_argument("--checkpoints", action="store_true", help="each folder holds checkpoints of one system")

@@ -602,3 +602,13 @@ def bootstrap_intervals(
         low, high = _interval(_evaluate(statistic, resampled[id(x)], "x"), confidence)
         out.append((float(_evaluate(statistic, matrix.sum(axis=0), "x")), low, high))
     return out
+
+
+def bootstrap_draws(x: np.ndarray, statistic: Statistic, n_draws: int = 1000, seed: int = 0) -> np.ndarray:
+    """The statistic of each bootstrap draw of the samples (the draws of :func:`bootstrap_intervals` for
+    the same seed and sample count), shape (n_draws,)."""
+    _check_draws(n_draws)
+    matrix = _as_matrix(x, "x")
+    n_samples = matrix.shape[0]
+    counts = _counts(bootstrap_index(n_samples, n_draws, seed), n_samples)
+    return _evaluate(statistic, _weighted_sums(counts, matrix), "x")

@@ -44,7 +44,7 @@ class ScoreOptions:
     revision: str = "MER2025"
     choices: F.Choices = field(default_factory=F.Choices)
     rank_by: str | None = None  # None: M-avg where there are OV labels, else the hit rate
-    n_boot: int = 1000
+    n_boot: int = 1000  # 0: point estimates only (no intervals, no paired tests)
     seed: int = 0
     confidence: float = 0.95
     alpha: float = 0.05
@@ -65,8 +65,8 @@ class ScoreOptions:
             raise ValueError(f"inputs must be one of {', '.join(INPUTS)}, not {self.inputs!r}")
         if self.language not in ("en", "zh"):
             raise ValueError(f"language must be 'en' or 'zh', not {self.language!r}")
-        if self.n_boot < 1:
-            raise ValueError(f"n_boot must be at least 1, not {self.n_boot}")
+        if isinstance(self.n_boot, bool) or not isinstance(self.n_boot, int) or self.n_boot < 0:
+            raise ValueError(f"n_boot must be a whole number, 0 (no intervals) or more, not {self.n_boot!r}")
         if not 0 < self.confidence < 1:
             raise ValueError(f"confidence must be in (0, 1), not {self.confidence}")
 
@@ -478,6 +478,8 @@ class Scoring:
         from emer.metrics.significance import bootstrap_intervals
 
         o = self.options
+        if o.n_boot == 0:
+            return
         for result in results:
             names = [n for n in result.metrics if result.kind == "submitted" or n == self.rank_by]
             items = [(result.metrics[n].x, result.metrics[n].statistic) for n in names]

@@ -312,7 +312,7 @@ def paired_tests(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> 
 
     options = scoring.options
     columns = ["family", *COMPARISON_COLUMNS, "n_permutations"]
-    if len(ranked) < 2:
+    if len(ranked) < 2 or options.n_boot == 0:
         return pd.DataFrame(columns=columns)
     systems = {r.name: r.metrics[rank_by].x for r in ranked}
     statistic = ranked[0].metrics[rank_by].statistic
