@@ -28,6 +28,22 @@ def _paper(args: argparse.Namespace) -> int:
     return 0
 
 
+def _datasets(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from emer.data.datasets import overview
+
+    rows = overview(args.data_dir)
+    columns = ["dataset", "samples", "scores", "MER-UniBench", "labels"]
+    print(pd.DataFrame(rows)[columns].to_string(index=False))
+    print(
+        "\nWhere the labels come from (fetched from where their owners published them, never redistributed):"
+    )
+    for row in rows:
+        print(f"  {row['dataset']}: {row['source']}; --labels: {row['--labels formats']}")
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     from emer.report import compare_tables
 
@@ -271,6 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="save the outputs of the NBVAL_CHECK_OUTPUT cells of each executed notebook into DIR",
     )
     paper.set_defaults(func=_paper)
+
+    datasets = commands.add_parser(
+        "datasets", help="list the datasets emer scores on, where their labels come from and if they are here"
+    )
+    datasets.add_argument(
+        "--data-dir", help="public data copy (default: EMER_DATA_DIR or the download cache)"
+    )
+    datasets.set_defaults(func=_datasets)
 
     compare = commands.add_parser("compare-tables", help="fail if two tables folders differ")
     compare.add_argument("produced")

@@ -160,6 +160,8 @@ def align(prediction: Prediction, dataset: Dataset, allow_missing: bool, data_di
         hint = ""
         if best != dataset.name and overlap > len(names & gold):
             hint = f"; {overlap} of its {len(names)} names are samples of {best!r}: use --dataset {best}"
+        elif dataset.spec.unknown_hint is not None and dataset.spec.unknown_hint(unknown):
+            hint = f"; {dataset.spec.unknown_hint(unknown)}"
         raise PredictionError(
             f"{prediction.path}: {len(unknown)} sample name(s) are not in {dataset.name!r} "
             f"({len(gold)} samples), first {unknown[:3]}{hint}"

@@ -306,7 +306,7 @@ def _selections(
         "mean": results,
     }
     if select is not None:
-        matches = [r for r, n in zip(results, names, strict=True) if select in n]
+        matches = [r for r, n in zip(results, names, strict=True) if select in n or len(results) == 1]
         if len(matches) != 1:
             raise PredictionError(
                 f"--select {select!r} matches {len(matches)} checkpoints of {spec.title} "

@@ -100,6 +100,39 @@ def load_dataset(
     return dataset
 
 
+def overview(data_dir: DataDir = None) -> list[dict[str, str]]:
+    """One row per dataset: what it is, what it scores, where its labels come from and whether they are
+    here (``present``: every gold file found under the data directory with its sha256; ``missing``: run
+    ``emer fetch``; ``user-supplied``: not public, pass ``--labels``)."""
+    from emer.data.store import DataError, data_path
+
+    rows = []
+    for spec in specs().values():
+        if not spec.public:
+            status = "user-supplied (--labels)"
+        else:
+            try:
+                for path in spec.files:
+                    data_path(path, data_dir)
+                status = "present"
+            except DataError:
+                status = "missing (emer fetch)"
+        rows.append(
+            {
+                "dataset": spec.name,
+                "title": spec.title,
+                "split": spec.split,
+                "samples": str(spec.n_samples),
+                "scores": ", ".join(spec.families),
+                "MER-UniBench": spec.unibench or "-",
+                "labels": status,
+                "source": spec.source,
+                "--labels formats": spec.label_formats or "-",
+            }
+        )
+    return rows
+
+
 @cache
 def _public_samples(name: str, root: str) -> frozenset[str]:
     return frozenset(load_dataset(name, root, baselines=False).samples)
@@ -125,6 +158,7 @@ __all__ = [
     "dataset_of_names",
     "get_spec",
     "load_dataset",
+    "overview",
     "specs",
     "unibench_specs",
 ]

@@ -44,7 +44,7 @@ def corpus(path: Path, key: str, what: str) -> dict[str, dict]:
     return {str(name).strip(): value for name, value in split.items()}
 
 
-def class_of(value: object, classes: Sequence[str], path: Path, sample: str) -> str:
+def class_of(value: object, classes: Sequence[str], path: Path, where: str) -> str:
     """A class word from a class index (the position in ``classes``) or a class word."""
     if isinstance(value, str):
         word = value.strip().lower()
@@ -53,7 +53,7 @@ def class_of(value: object, classes: Sequence[str], path: Path, sample: str) -> 
     elif isinstance(value, int | float) and float(value).is_integer() and 0 <= int(value) < len(classes):
         return classes[int(value)]
     raise GoldError(
-        f"{path}, sample {sample}: label {value!r} is not one of the classes {', '.join(classes)} "
+        f"{path}, {where}: label {value!r} is not one of the classes {', '.join(classes)} "
         "(or their index)"
     )
 
@@ -119,7 +119,7 @@ def onehot_labels(path: Path, key: str, classes: Sequence[str], what: str) -> di
     """name -> class word from a MERBench label file (split ``key``) or a ``name,label`` table."""
     if path.suffix.lower() == ".npz":
         split = corpus(path, key, what)
-        return {n: class_of(v.get("emo"), classes, path, n) for n, v in sorted(split.items())}
+        return {n: class_of(v.get("emo"), classes, path, f"sample {n}") for n, v in sorted(split.items())}
     frame, _ = read_table(path, CLASS_COLUMNS, what)
     return {
         n: class_of(v, classes, path, f"{where} ({n})")
