@@ -16,7 +16,7 @@ from emer.data.loaders import (
 )
 from emer.data.registry import registry
 from emer.data.safe_npz import UnsafePickleError, load_npz
-from emer.data.store import ChecksumError, DataError, data_path, data_root, fetch
+from emer.data.store import ChecksumError, DataError, data_folder, data_path, data_root, fetch
 
 __all__ = [
     "MLLMS",
@@ -24,6 +24,7 @@ __all__ = [
     "ChecksumError",
     "DataError",
     "UnsafePickleError",
+    "data_folder",
     "data_path",
     "data_root",
     "fetch",

@@ -86,6 +86,17 @@ def data_path(path: str, data_dir: str | os.PathLike | None = None) -> Path:
     return local
 
 
+def data_folder(prefix: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """Local path of a folder of registered files, each of them verified (see :func:`data_path`)."""
+    prefix = prefix.strip("/")
+    inside = [p for p in registry() if p.startswith(f"{prefix}/")]
+    if not inside:
+        raise KeyError(f"{prefix!r} holds no registered data file (see src/emer/data/registry.tsv)")
+    for path in inside:
+        data_path(path, data_dir)
+    return data_root(data_dir)[0] / prefix
+
+
 def _download(entry: DataFile, target: Path) -> None:
     import pooch
 

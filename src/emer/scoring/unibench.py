@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from emer import __version__
+from emer.data import data_folder
 from emer.data.datasets import UNIBENCH_ORDER, DatasetSpec, get_spec, specs, unibench_specs
 from emer.metrics.significance import bootstrap_draws
 from emer.report import save_figure, save_table
 from emer.scoring.core import ScoreOptions, Scoring
 from emer.scoring.inputs import PredictionError, read_prediction
 from emer.scoring.scorecard import SystemResult
-from emer.scoring.systems import SUFFIXES, natural_key, read_folder
+from emer.scoring.systems import DATA_PREFIX, SUFFIXES, natural_key, read_folder
 
 SELECTIONS = ("best-on-test", "last", "mean", "fixed")
 COLUMNS = ["system", "dataset", "metric", "checkpoint", "value", "ci_low", "ci_high", "selection"]
@@ -124,15 +125,21 @@ def dataset_for(name: str) -> DatasetSpec | None:
     return None
 
 
-def discover(roots: Sequence[str]) -> tuple[list[Found], list[str]]:
-    """The (system, dataset, path) under each ``[NAME=]ROOT``, and notes on what was left out."""
+def discover(
+    roots: Sequence[str], data_dir: str | os.PathLike | None = None
+) -> tuple[list[Found], list[str]]:
+    """The (system, dataset, path) under each ``[NAME=]ROOT``, and notes on what was left out. A ROOT
+    starting with ``data:`` is a folder of the public data (its files verified)."""
     found: list[Found] = []
     notes: list[str] = []
     for spec in roots:
         name, sep, rest = spec.partition("=")
         if not sep or "/" in name or os.sep in name or not name:
             name, rest = "", spec
-        root = Path(rest).expanduser()
+        if rest.startswith(DATA_PREFIX):
+            root = data_folder(rest.removeprefix(DATA_PREFIX), data_dir)
+        else:
+            root = Path(rest).expanduser()
         if not root.is_dir():
             raise PredictionError(f"{root}: no such folder; MER-UniBench takes a folder of predictions")
         entries = sorted(root.iterdir(), key=lambda p: natural_key(p.name))
@@ -192,7 +199,7 @@ def score_unibench(
     labels = dict(labels or {})
     for name in labels:
         get_spec(name)
-    found, notes = discover(roots)
+    found, notes = discover(roots, data_dir)
     base = ScoreOptions(checkpoints=True, baselines=False, **options)
     rows: list[dict] = []
     per_checkpoint: list[dict] = []
