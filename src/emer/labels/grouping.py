@@ -25,6 +25,7 @@ class IdentityGrouping:
     """No grouping: every label stands for itself."""
 
     name = "identity"
+    sample_independent = True
 
     def canonical(self, labels: Iterable[str], sample: str) -> frozenset[str]:
         return frozenset(labels)
@@ -61,6 +62,7 @@ class NeutralClass:
     def __init__(self, base: Grouping) -> None:
         self.base = base
         self.name = f"{base.name}+neutral"
+        self.sample_independent = getattr(base, "sample_independent", False)
 
     def canonical(self, labels: Iterable[str], sample: str = "") -> frozenset[str]:
         labels = list(labels)

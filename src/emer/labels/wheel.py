@@ -243,6 +243,8 @@ class WheelGrouping:
     The mapping does not depend on the sample. ``name`` is the metric (``"M1"``, ``"W3-L2"``, …).
     """
 
+    sample_independent = True  # a label maps to the same class in every sample
+
     def __init__(self, metric: str, tables: WheelTables) -> None:
         self.name = metric
         self.revision = tables.revision

@@ -36,6 +36,17 @@ def hit_rate_scores(
     chinese: str = "translate",
 ) -> pd.DataFrame:
     """Per-sample hits, sorted by sample. ``gold`` maps sample -> one label; ``pred`` sample -> labels."""
+    return hit_rate_scores_by_grouping(gold, pred, {"": grouping}, label_space, chinese)[""]
+
+
+def hit_rate_scores_by_grouping(
+    gold: Mapping[str, str],
+    pred: Mapping[str, Iterable[str]],
+    groupings: Mapping[str, Grouping],
+    label_space: Iterable[str] | None = None,
+    chinese: str = "translate",
+) -> dict[str, pd.DataFrame]:
+    """:func:`hit_rate_scores` under each grouping, the inputs checked once."""
     known_samples(gold, pred)
     pred = label_lists(pred, chinese=chinese)
     missing = sorted(set(gold) - set(pred))
@@ -48,26 +59,32 @@ def hit_rate_scores(
     if bad:
         raise TypeError(f"one-hot gold labels must be strings; sample {bad[0]} has {gold[bad[0]]!r}")
     space_labels = sorted(set(gold.values()) if label_space is None else set(label_space))
+    return {name: _scores(gold, pred, g, space_labels) for name, g in groupings.items()}
+
+
+def _scores(
+    gold: Mapping[str, str], pred: Mapping[str, list[str]], grouping: Grouping, space_labels: list[str]
+) -> pd.DataFrame:
     space = grouping.canonical(space_labels, "")
-    rows = []
+    same_for_all = getattr(grouping, "sample_independent", False)
+    gold_classes = {label: grouping.canonical([label], "") for label in set(gold.values())}
+    columns: dict[str, list] = {c: [] for c in HIT_COLUMNS}
     for sample in sorted(gold):
-        g = grouping.canonical([gold[sample]], sample)
+        label = gold[sample]
+        g = gold_classes[label] if same_for_all else grouping.canonical([label], sample)
         p = grouping.canonical(pred[sample], sample)
         skipped = not g
         hit = len(g & p)
         in_space = len(p & space)
-        rows.append(
-            {
-                "sample": sample,
-                "gold_label": gold[sample],
-                "gold_class": next(iter(g)) if len(g) == 1 else None,
-                "n_pred": len(p),
-                "hit": float("nan") if skipped else float(hit),
-                "label_space_precision": float("nan") if skipped else (hit / in_space if in_space else 0.0),
-                "skipped": skipped,
-            }
-        )
-    return pd.DataFrame(rows, columns=HIT_COLUMNS)
+        columns["sample"].append(sample)
+        columns["gold_label"].append(label)
+        columns["gold_class"].append(next(iter(g)) if len(g) == 1 else None)
+        columns["n_pred"].append(len(p))
+        columns["hit"].append(float("nan") if skipped else float(hit))
+        precision = float("nan") if skipped else (hit / in_space if in_space else 0.0)
+        columns["label_space_precision"].append(precision)
+        columns["skipped"].append(skipped)
+    return pd.DataFrame(columns, columns=HIT_COLUMNS)
 
 
 def summarise_hit_rate(scores: pd.DataFrame) -> dict[str, float]:

@@ -54,6 +54,7 @@ class ScoreOptions:
     checkpoints: bool = False
     extractor: Extractor = field(default_factory=Extractor)
     matching_cache_dir: str | os.PathLike | None = None
+    detail: bool = True  # per-sample tables and the labels each mapping dropped (off: scores only)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.metrics or ()) - set(F.FAMILIES))
@@ -182,7 +183,9 @@ class Scoring:
 
     # -- the run ------------------------------------------------------------------------------------------
     def run(self, specs: list[str]) -> Scorecard:
-        submissions = collect_submissions(specs, self.data_dir, self.options.checkpoints)
+        submissions = collect_submissions(
+            specs, self.data_dir, self.options.checkpoints, self._wanted_stages()
+        )
         if self.options.metrics is None and not any(
             p.has_descriptions for s in submissions for p in s.checkpoints
         ):
@@ -236,6 +239,20 @@ class Scoring:
             self._fill(result, runs, descriptions, sentiments)
             out.append(result)
         return out
+
+    def _wanted_stages(self) -> tuple[str, ...] | None:
+        """Which of the field's stage files to read, in order of preference (None: all of them): the most
+        processed kind this dataset scores, unless descriptions are needed too (matching metrics)."""
+        if "matching" in self.families:
+            return None
+        sentiment = "sentiment" in self.families
+        by_inputs = {
+            "auto": ("sentiments", "labels", "descriptions") if sentiment else ("labels", "descriptions"),
+            "descriptions": ("descriptions",),
+            "labels": ("labels",),
+            "sentiments": ("sentiments",),
+        }
+        return by_inputs[self.options.inputs]
 
     def _check_kind(self, prediction: Prediction) -> None:
         """Refuse a file whose kind of input this dataset cannot score, saying what the dataset needs."""
@@ -338,13 +355,14 @@ class Scoring:
     ) -> None:
         """Every family's metrics of ``result`` for each run of labels (run 0 keeps the components)."""
         for r, labels in enumerate(runs):
-            metrics, tables = self._label_metrics(labels, detail=not baseline and r == 0)
+            detail = self.options.detail and not baseline and r == 0
+            metrics, tables = self._label_metrics(labels, detail=detail)
             if sentiments is not None:
                 found, table = F.sentiment_metrics(
                     self.dataset.valence, sentiments[r], self.options.choices.sentiment
                 )
                 metrics += found
-                if not baseline and r == 0:
+                if detail:
                     tables["sentiment"] = table
             if r == 0:
                 result.metrics = {m.name: m for m in metrics}
@@ -356,7 +374,7 @@ class Scoring:
                 result.metrics[m.name] = m
                 for run in result.runs:
                     run[m.name] = m.value
-        if "ew" in self.families and self.scorer is not None:
+        if "ew" in self.families and self.scorer is not None and self.options.detail:
             frame = pd.DataFrame({"labels": list(runs[0].values())})
             losses = label_losses(frame, self.groupings, chinese="keep")
             result.dropped = {

@@ -34,7 +34,7 @@ import pandas as pd
 from emer.labels import IdentityGrouping
 from emer.labels.grouping import NeutralClass
 from emer.labels.wheel import EW_METRICS, WheelGrouping, wheel_key
-from emer.metrics.hitrate import HIT_RATE_METRICS, hit_rate_scores
+from emer.metrics.hitrate import HIT_RATE_METRICS, hit_rate_scores_by_grouping
 from emer.metrics.sentiment import RULES, accuracy, sentiment_components, waf
 from emer.metrics.sets import set_scores
 from emer.metrics.significance import ew_components, mean_components
@@ -238,7 +238,7 @@ def hit_rate_metric(
     can game it beside: the authors' label-space precision (hits over the predicted classes that are in the
     dataset's label space) and the number of distinct labels predicted per sample."""
     wheels = {m: NeutralClass(groupings[m]) if neutral == "class" else groupings[m] for m in HIT_RATE_METRICS}
-    per_wheel = {m: hit_rate_scores(onehot, labels, wheels[m], chinese="keep") for m in HIT_RATE_METRICS}
+    per_wheel = hit_rate_scores_by_grouping(onehot, labels, wheels, chinese="keep")
     scored = np.column_stack([~per_wheel[m]["skipped"].to_numpy(bool) for m in HIT_RATE_METRICS])
     hits = np.column_stack([per_wheel[m]["hit"].to_numpy(float) for m in HIT_RATE_METRICS])
     precision = np.column_stack(

@@ -50,12 +50,15 @@ def _resolve(spec: str, data_dir: str | os.PathLike | None) -> tuple[str | None,
 
 
 def collect_submissions(
-    specs: list[str], data_dir: str | os.PathLike | None = None, checkpoints: bool = False
+    specs: list[str],
+    data_dir: str | os.PathLike | None = None,
+    checkpoints: bool = False,
+    wanted: tuple[str, ...] | None = None,
 ) -> list[Submission]:
     """The systems named by ``specs`` (files, folders of files, ``NAME=PATH``, ``data:PATH``).
 
     A folder holds one system per file, or, with ``checkpoints``, the checkpoints of one system (sorted
-    naturally by file name: the last is the final checkpoint).
+    naturally by file name: the last is the final checkpoint). ``wanted``: see :func:`read_folder`.
     """
     if not specs:
         raise PredictionError("no predictions given; pass one or more files or folders")
@@ -63,7 +66,7 @@ def collect_submissions(
     for spec in specs:
         name, path = _resolve(spec, data_dir)
         if path.is_dir():
-            predictions = read_folder(path)
+            predictions = read_folder(path, wanted)
             if checkpoints:
                 submissions.append(Submission(name or path.name, predictions))
             else:
@@ -82,9 +85,10 @@ def collect_submissions(
     return submissions
 
 
-def read_folder(path: Path) -> list[Prediction]:
-    """The predictions in a folder, one per file, sorted naturally by name; the field's stage files of
-    one checkpoint (see :data:`FIELD_STAGES`) are read together as one prediction."""
+def stage_groups(path: Path) -> dict[str, dict[str, Path]]:
+    """The prediction files of a folder by checkpoint (sorted naturally), each with its stage: the
+    field's ``X.npz`` -> descriptions, ``X-openset`` -> labels, ``X-openset-sentiment`` -> sentiments; a
+    lone file is ``any``."""
     files = sorted(
         (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES),
         key=lambda p: natural_key(p.name),
@@ -94,9 +98,29 @@ def read_folder(path: Path) -> list[Prediction]:
     groups: dict[str, list[Path]] = {}
     for file in files:
         groups.setdefault(field_stem(file.stem), []).append(file)
-    out = []
+    out: dict[str, dict[str, Path]] = {}
     for stem in sorted(groups, key=natural_key):
-        parts = [read_prediction(f, stem) for f in groups[stem]]
+        if len(groups[stem]) == 1:
+            out[stem] = {"any": groups[stem][0]}
+            continue
+        out[stem] = {_stage(f.stem, stem): f for f in groups[stem]}
+    return out
+
+
+def _stage(file_stem: str, stem: str) -> str:
+    suffix = file_stem.removeprefix(stem)
+    return {"": "descriptions", "-openset": "labels"}.get(suffix, "sentiments")
+
+
+def read_folder(path: Path, wanted: tuple[str, ...] | None = None) -> list[Prediction]:
+    """The predictions in a folder, one per checkpoint, sorted naturally by name; the field's stage files
+    of one checkpoint (see :data:`FIELD_STAGES`) are read together as one prediction. With ``wanted``
+    (stages in order of preference), only the first stage present of each checkpoint is read, or every
+    stage when none of them is there."""
+    out = []
+    for stem, stages in stage_groups(path).items():
+        chosen = next(([stages[s]] for s in wanted or () if s in stages), list(stages.values()))
+        parts = [read_prediction(f, stem) for f in chosen]
         out.append(parts[0] if len(parts) == 1 else merge_stages(parts, stem))
     return out
 

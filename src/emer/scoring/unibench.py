@@ -37,7 +37,7 @@ from emer.report import save_figure, save_table
 from emer.scoring.core import ScoreOptions, Scoring
 from emer.scoring.inputs import PredictionError, read_prediction
 from emer.scoring.scorecard import SystemResult
-from emer.scoring.systems import DATA_PREFIX, SUFFIXES, natural_key, read_folder
+from emer.scoring.systems import DATA_PREFIX, SUFFIXES, natural_key, stage_groups
 
 SELECTIONS = ("best-on-test", "last", "mean", "fixed")
 COLUMNS = ["system", "dataset", "metric", "checkpoint", "value", "ci_low", "ci_high", "selection"]
@@ -200,7 +200,7 @@ def score_unibench(
     for name in labels:
         get_spec(name)
     found, notes = discover(roots, data_dir)
-    base = ScoreOptions(checkpoints=True, baselines=False, **options)
+    base = ScoreOptions(checkpoints=True, baselines=False, detail=False, **options)
     rows: list[dict] = []
     per_checkpoint: list[dict] = []
     draws: dict[tuple[str, str], np.ndarray] = {}
@@ -246,8 +246,12 @@ def _has_descriptions_and_more(found: list[Found]) -> bool:
     """Whether a system's first checkpoint gives descriptions and something drawn from them (labels or
     sentiments): then scoring from the descriptions alone is a different route."""
     for f in found:
-        first = read_folder(f.path)[0] if f.path.is_dir() else read_prediction(f.path)
-        if first.has_descriptions and (first.has_labels or first.has_sentiments):
+        stages = next(iter(stage_groups(f.path).values())) if f.path.is_dir() else {"any": f.path}
+        if "any" in stages:
+            first = read_prediction(stages["any"])
+            if first.has_descriptions and (first.has_labels or first.has_sentiments):
+                return True
+        elif "descriptions" in stages and len(stages) > 1:
             return True
     return False
 

@@ -9,6 +9,7 @@ file and the row or sample.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 from collections.abc import Sequence
@@ -27,10 +28,19 @@ VALUE_COLUMNS = ("value", "val", "valence", "sentiment", "label")
 OV_COLUMNS = ("openset", "labels")
 
 
+#: Label files already read, by the sha256 of their bytes (a file changed in place is read again).
+_READ: dict[str, dict[str, object]] = {}
+
+
 def corpus(path: Path, key: str, what: str) -> dict[str, dict]:
     """The split ``key`` of a MERBench label file: name -> {'emo': ..., 'val': ...}."""
     try:
-        content = load_npz(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest not in _READ:
+            _READ[digest] = load_npz(path)
+        content = _READ[digest]
+    except OSError as exc:
+        raise GoldError(f"{path}: cannot read the labels file ({exc.strerror or exc})") from None
     except DataError as exc:
         raise GoldError(str(exc)) from None
     if key not in content:
