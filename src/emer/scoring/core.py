@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from emer import __version__
 from emer.labels.wheel import label_losses, wheel_groupings, wheel_key
 from emer.metrics.hitrate import HIT_RATE_METRICS
 from emer.metrics.wheel import EWScorer
@@ -20,6 +19,7 @@ from emer.scoring.datasets import Dataset, load_dataset
 from emer.scoring.extraction import Extractor, extract_labels
 from emer.scoring.inputs import PredictionError
 from emer.scoring.scorecard import Scorecard, SystemResult
+from emer.scoring.signature import signature
 from emer.scoring.systems import Submission, align, collect_submissions, english_label_lists
 
 MATCHING_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider", "similarity")
@@ -401,29 +401,6 @@ class Scoring:
                 names, bootstrap_intervals(items, o.n_boot, o.seed, o.confidence), strict=True
             ):
                 result.intervals[name] = (low, high)
-
-
-def signature(scoring: Scoring) -> str:
-    """One line that pins what produced a scorecard (like sacrebleu's signature)."""
-    o, d = scoring.options, scoring.dataset
-    parts = [
-        f"emer-score:{__version__}",
-        f"dataset:{d.name}@{d.sha256[:12]}",
-        f"n:{len(d.samples)}",
-        f"metrics:{'+'.join(scoring.families)}",
-        f"rev:{o.revision}",
-        f"unmapped:{o.choices.unmapped}",
-        f"empty-gold:{o.choices.empty_gold}",
-        f"average:{o.choices.average}",
-        "parse:clean",
-        f"chinese:{o.chinese}",
-    ]
-    if "matching" in scoring.families:
-        parts.append(f"lang:{o.language}")
-    if scoring.extraction_label:
-        parts.append(f"extract:{scoring.extraction_label}")
-    parts.append(f"boot:{o.n_boot}@{o.confidence:g}|seed:{o.seed}")
-    return "|".join(parts)
 
 
 __all__ = ["MATCHING_METRICS", "PredictionError", "ScoreOptions", "Scoring", "score", "signature"]
