@@ -52,12 +52,14 @@ data: env
 paper: data
 	$(BIN)/emer paper --profile $(PROFILE)
 
-# `make test`: lint, unit tests, then every notebook checked by nbval on the smoke profile. The runner only
+# `make test`: lint, the import contracts (import-linter: the layers of docs/architecture.md, no circle), unit
+# tests, then every notebook checked by nbval on the smoke profile. The runner only
 # injects the parameters (papermill's prepare-only) and fills each NBVAL_CHECK_OUTPUT cell with its
 # recorded output (tests/notebook_outputs); nbval executes each notebook once, from the repository root
 # with the kernel `emer`, and compares those cells.
 test: data
 	$(BIN)/ruff check src tests notebooks benchmarks tools
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests
 	rm -rf .smoke
 	$(BIN)/emer paper --profile smoke --out-dir $(CURDIR)/.smoke --prepare-only
@@ -81,9 +83,10 @@ check-tables: data
 lint: env
 	$(BIN)/ruff check src tests notebooks benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/lint-imports
 
 bench: data
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf outputs/notebooks .check .smoke .pytest_cache
+	rm -rf outputs/notebooks .check .smoke .pytest_cache .grimp_cache .import_linter_cache

@@ -1,6 +1,8 @@
 """emer: a reproducible study and toolkit for Explainable Multimodal Emotion Recognition."""
 
-__version__ = "0.1.0"
+from emer.version import __version__
+
+__all__ = ["__version__", "score"]
 
 
 def score(*args, **kwargs):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from emer import __version__
+from emer.version import __version__
 
 PATH_KEYS = {"data_dir", "out_dir", "media_dir", "cache_dir", "llm_cache_dir", "manifest"}
 #: The repository root: relative paths in the notebooks' params are relative to it.

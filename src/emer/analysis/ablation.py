@@ -10,13 +10,13 @@ rows are not text-only evidence.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from emer.analysis.subset import limit_samples
+from emer.analysis.subset import limit_samples, take_samples
 from emer.data import load_mer2023_transcripts, load_system_outputs
 from emer.labels.grouping import Grouping
 from emer.llm import CacheError, LLMRunner, extract_ov_labels, labels_or_empty, make_runner, merge_clues
@@ -150,6 +150,24 @@ def extract_combinations(
                 )
             )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def record_extraction_calls(
+    runner: LLMRunner,
+    parts: pd.DataFrame,
+    languages: Sequence[str] = ("en",),
+    combinations: Sequence[str] = COMBINATIONS,
+    limit: int = 0,
+) -> Iterator[tuple[str, str, dict[str, int]]]:
+    """Make the ablation's extraction calls through ``runner``, so that its cache records them for a later
+    replay (``emer record-calls``); calls already recorded are not made again. Yields (language,
+    combination, count of each status) as each pair is done. ``limit``: the first N samples by name (0: all).
+    """
+    parts = take_samples(parts, limit)
+    for language in languages:
+        for combination in combinations:
+            result = extract_ov_labels(runner, modality_texts(parts, combination, language))
+            yield language, combination, result["status"].value_counts().to_dict()
 
 
 def ablation_extractors(

@@ -6,14 +6,9 @@ from collections import Counter
 
 import pandas as pd
 
+from emer.data.lengths import text_length
+
 PARTS = ("video", "audio", "text")
-
-
-def text_length(text: str, language: str) -> int:
-    """Words for English, characters (without spaces) for Chinese."""
-    if language == "zh":
-        return sum(1 for ch in text if not ch.isspace())
-    return len(text.split())
 
 
 def description_lengths(parts: pd.DataFrame) -> pd.DataFrame:

@@ -14,12 +14,12 @@ import io
 import json
 import logging
 import pickle
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
 from emer.clues.media import MissingDependencyError
+from emer.labels.words import ENGLISH_WORD, subtitle_language
 
 #: NRC emotion categories in the lexicon's order of mention; positive/negative are the sentiment pair.
 NRC_EMOTIONS = ("anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust")
@@ -53,7 +53,6 @@ NRC_ZH = {
 }
 _EN_NEGATORS = frozenset(["not", "no", "never", "nothing", "nobody", "none", "without", "cannot", "hardly"])
 _ZH_NEGATORS = ("没有", "不是", "并不", "毫无", "不", "没", "别", "无", "未")
-_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 @dataclass
@@ -66,13 +65,6 @@ class LexicalReading:
     words: list[dict] = field(default_factory=list)  # {"word", "categories", "negated"}
     counts: dict[str, int] = field(default_factory=dict)  # emotion category -> non-negated mentions
     polarity: dict[str, int] = field(default_factory=dict)  # positive / negative -> mentions
-
-
-def subtitle_language(text: str) -> str:
-    """``zh`` when Han characters make up over a quarter of the non-space characters, else ``en``."""
-    chars = [ch for ch in text if not ch.isspace()]
-    han = sum(1 for ch in chars if "\u4e00" <= ch <= "\u9fff")
-    return "zh" if chars and han > len(chars) / 4 else "en"
 
 
 @cache
@@ -168,7 +160,7 @@ def read_lexical(subtitle: str) -> LexicalReading:
                     polarity[DUTIR_POLARITY[category]] += 1
         return LexicalReading(subtitle, language, "DUTIR", words, dict(counts), dict(polarity))
     lexicon = nrc_lexicon()
-    tokens = _TOKEN.findall(subtitle.lower().replace("’", "'"))
+    tokens = ENGLISH_WORD.findall(subtitle.lower().replace("’", "'"))
     for i, token in enumerate(tokens):
         categories = lexicon.get(token) or lexicon.get(_lemma(token))
         if not categories:

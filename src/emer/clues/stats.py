@@ -9,9 +9,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from emer.analysis.datasets import text_length
 from emer.clues.lexical import read_lexical
 from emer.clues.visual import EXPRESSIONS, VisualReading
+from emer.data.lengths import text_length
 
 #: Gold description parts and the clue modality each corresponds to.
 GOLD_PARTS = {"video": "visual", "audio": "acoustic", "text": "lexical"}

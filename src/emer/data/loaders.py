@@ -2,7 +2,7 @@
 
 Conventions: ``sample`` is the MER2023 video id; ``language`` is ``en`` or ``zh``; system outputs
 have one row per (system, setting, sample). Label lists are parsed with
-:func:`emer.labels.parse_label_list` (or the legacy parser where asked for).
+:func:`emer.data.label_lists.parse_label_list` (or the legacy parser where asked for).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from emer.data.label_lists import parse_label_list, parse_label_list_legacy
 from emer.data.registry import registry
 from emer.data.safe_npz import load_npz
 from emer.data.split import split_description
 from emer.data.store import DataError, data_path
-from emer.labels.parse import parse_label_list, parse_label_list_legacy
 
 DataDir = str | os.PathLike | None
 

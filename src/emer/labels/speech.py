@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from emer.clues.lexical import _TOKEN, subtitle_language
+from emer.labels.words import ENGLISH_WORD, subtitle_language
 
 #: The MER2023 split the reader is fitted on (scored by no benchmark).
 TRAINING_SPLIT = "test3"
@@ -50,7 +50,7 @@ def speech_features(text: str) -> tuple[str, list[str]]:
     if language == "zh":
         han = "".join(_HAN.findall(text))
         return language, [*han, *(han[k : k + 2] for k in range(len(han) - 1))]
-    words = _TOKEN.findall(text.lower().replace("’", "'"))
+    words = ENGLISH_WORD.findall(text.lower().replace("’", "'"))
     return language, [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
 
 

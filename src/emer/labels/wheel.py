@@ -33,6 +33,7 @@ from functools import cache, lru_cache
 import pandas as pd
 
 from emer.data import DataError, data_path, data_root, load_npz
+from emer.labels.checks import label_list
 from emer.labels.parse import normalise_label
 
 DataDir = str | os.PathLike | None
@@ -284,15 +285,13 @@ def label_losses(
 
     ``outputs`` has a ``labels`` column (lists) and optional key columns ``system`` and ``setting``.
     Columns: the keys, metric, n_labels, n_dropped, share_dropped, dropped (distinct dropped labels,
-    lower-cased, most frequent first, as ``"label (count)"``). ``chinese``: see :mod:`emer.metrics.checks`.
+    lower-cased, most frequent first, as ``"label (count)"``). ``chinese``: see :mod:`emer.labels.checks`.
     """
     if "labels" not in outputs:
         raise KeyError("outputs needs a 'labels' column of label lists (see emer.data.load_system_outputs)")
     keys = [c for c in ("system", "setting") if c in outputs]
     groups = outputs.groupby(keys, sort=True) if keys else [((), outputs)]
     rows = []
-    from emer.metrics.checks import label_list
-
     for key, frame in groups:
         samples = frame.get("sample", frame.index)
         lists = [label_list(v, s, chinese=chinese) for s, v in zip(samples, frame["labels"], strict=True)]

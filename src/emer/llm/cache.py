@@ -16,7 +16,7 @@ published tables replay (the SmolLM2 extraction of notebook 03). Runs read it bu
 when ``cache_dir`` is the project's cache folder, new calls go to the user's own cache,
 ``$EMER_CACHE_DIR/llm/llm-calls.sqlite`` (default: the user's cache folder, ``~/.cache/emer/llm``), and a
 call is answered from the project's record when that holds a usable answer, else from the user's cache.
-Only an explicit ``write_project=True`` (``python -m emer.llm --into-project``, used to re-record the
+Only an explicit ``write_project=True`` (``emer record-calls --into-project``, used to re-record the
 committed calls) writes into the committed file. Any other ``cache_dir`` is one file, used as asked.
 
 A file that is not a cache (corrupt, or an SQLite file of another schema) is refused with its path and

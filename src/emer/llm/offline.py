@@ -24,7 +24,7 @@ from typing import Any
 
 from emer.labels.lexicon import EmotionLexicon, load_lexicon
 from emer.labels.selector import SelectorExtractor, load_selector
-from emer.llm.backends import Answer, BackendError, GenerationSettings, Request
+from emer.llm.interface import Answer, BackendError, GenerationSettings, Request
 from emer.llm.prompts import ONEHOT_CLASSES
 
 DataDir = str | os.PathLike | None

@@ -4,7 +4,7 @@ Where the calls are recorded (the rule of :mod:`emer.llm.cache`): a ``cache_dir`
 cache folder (``outputs/cache``, the default) reads the committed ``llm-calls.sqlite`` but never writes
 into it; the calls a run makes (any backend, any model: a user's own server, another local model, other
 settings of the recorded one) go to the user's cache, ``$EMER_CACHE_DIR/llm/llm-calls.sqlite``. Only
-``write_project=True`` (``python -m emer.llm --into-project``) records into the committed file. Any other
+``write_project=True`` (``emer record-calls --into-project``) records into the committed file. Any other
 ``cache_dir`` is used as given.
 """
 

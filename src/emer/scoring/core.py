@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from emer import __version__
 from emer.data.datasets import Dataset, load_dataset
 from emer.labels.wheel import label_losses, wheel_groupings, wheel_key
 from emer.metrics.hitrate import HIT_RATE_METRICS
@@ -20,6 +19,7 @@ from emer.scoring import families as F
 from emer.scoring.extraction import Extractor, extract_labels, map_sentiments
 from emer.scoring.inputs import Prediction, PredictionError, field_sentiment
 from emer.scoring.scorecard import Scorecard, SystemResult
+from emer.scoring.signature import signature
 from emer.scoring.systems import (
     INPUTS,
     Submission,
@@ -505,36 +505,6 @@ class Scoring:
                 names, bootstrap_intervals(items, o.n_boot, o.seed, o.confidence), strict=True
             ):
                 result.intervals[name] = (low, high)
-
-
-def signature(scoring: Scoring) -> str:
-    """One line that pins what produced a scorecard (like sacrebleu's signature)."""
-    o, d = scoring.options, scoring.dataset
-    parts = [
-        f"emer-score:{__version__}",
-        f"dataset:{d.name}@{d.sha256[:12]}",
-        f"n:{len(d.samples)}",
-        f"metrics:{'+'.join(scoring.families)}",
-        f"rev:{o.revision}",
-        f"unmapped:{o.choices.unmapped}",
-        f"empty-gold:{o.choices.empty_gold}",
-        f"average:{o.choices.average}",
-        "parse:clean",
-        f"chinese:{o.chinese}",
-        f"from:{o.inputs}",
-    ]
-    if "hitrate" in scoring.families:
-        parts.append(f"neutral:{o.choices.neutral}")
-    if "sentiment" in scoring.families:
-        parts.append(f"sentiment:{o.choices.sentiment}")
-    if "matching" in scoring.families:
-        parts.append(f"lang:{o.language}")
-    if scoring.extraction_label:
-        parts.append(f"extract:{scoring.extraction_label}")
-    if scoring.mapping_label:
-        parts.append(f"map:{scoring.mapping_label}")
-    parts.append(f"boot:{o.n_boot}@{o.confidence:g}|seed:{o.seed}")
-    return "|".join(parts)
 
 
 __all__ = ["MATCHING_METRICS", "PredictionError", "ScoreOptions", "Scoring", "score", "signature"]

@@ -14,9 +14,9 @@ import pandas as pd
 
 from emer.report import save_figure, save_table
 from emer.scoring.families import EW_ORDER, HIT_METRICS, SENTIMENT_METRICS, SET_METRICS, Metric
+from emer.scoring.signature import ScoringRun, signature
 
 if TYPE_CHECKING:
-    from emer.scoring.core import Scoring
     from emer.scoring.systems import Submission
 
 HEADLINE = [*EW_ORDER, *SET_METRICS, *HIT_METRICS, *SENTIMENT_METRICS]
@@ -109,9 +109,9 @@ class Scorecard:
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
-    def build(cls, scoring: Scoring, results: list[SystemResult], submissions: list[Submission]) -> Scorecard:
-        from emer.scoring.core import signature
-
+    def build(
+        cls, scoring: ScoringRun, results: list[SystemResult], submissions: list[Submission]
+    ) -> Scorecard:
         options = scoring.options
         known = sorted({m for r in results for m in r.metrics})
         rank_by = scoring.rank_by
@@ -249,7 +249,7 @@ class Scorecard:
     # -- writing ------------------------------------------------------------------------------------------
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write scorecard.json, scores, per_sample, leaderboard (+ figure), paired_tests, checkpoints."""
-        from emer.analysis.leaderboard import leaderboard_figure
+        from emer.scoring.leaderboard import leaderboard_figure
 
         folder = Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -303,7 +303,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return clean.to_dict(orient="records")
 
 
-def paired_tests(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> pd.DataFrame:
+def paired_tests(ranked: list[SystemResult], rank_by: str, scoring: ScoringRun) -> pd.DataFrame:
     """Paired tests on the ranking score. One family per submitted system (against every baseline and
     every other submitted system), and one of the top system against every other (the leaderboard's
     ties); Holm within each family. A family of m comparisons gets at least ``10 m / alpha``
@@ -343,7 +343,7 @@ def paired_tests(ranked: list[SystemResult], rank_by: str, scoring: Scoring) -> 
 
 
 def _leaderboard(
-    ranked: list[SystemResult], rank_by: str, paired: pd.DataFrame, scoring: Scoring
+    ranked: list[SystemResult], rank_by: str, paired: pd.DataFrame, scoring: ScoringRun
 ) -> pd.DataFrame:
     rows = []
     top = paired[paired["family"] == "top vs others"] if len(paired) else paired

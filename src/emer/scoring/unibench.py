@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emer import __version__
 from emer.data import data_folder
 from emer.data.datasets import UNIBENCH_ORDER, DatasetSpec, get_spec, specs, unibench_specs
 from emer.metrics.significance import bootstrap_draws
@@ -38,6 +37,7 @@ from emer.scoring.core import ScoreOptions, Scoring
 from emer.scoring.inputs import PredictionError, read_prediction
 from emer.scoring.scorecard import SystemResult
 from emer.scoring.systems import DATA_PREFIX, SUFFIXES, natural_key, stage_groups
+from emer.version import __version__
 
 SELECTIONS = ("best-on-test", "last", "mean", "fixed")
 COLUMNS = ["system", "dataset", "metric", "checkpoint", "value", "ci_low", "ci_high", "selection"]

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from emer.data.datasets.base import GoldError
+from emer.data.label_lists import parse_label_list
 from emer.data.safe_npz import load_npz
 from emer.data.store import DataError
-from emer.labels.parse import parse_label_list
 
 NAME_COLUMNS = ("name", "sample")
 CLASS_COLUMNS = ("label", "discrete", "emotion", "emo")

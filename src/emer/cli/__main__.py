@@ -1,0 +1,3 @@
+from emer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""What a model pipeline run writes: one record per clip and setting, the summary table and the
+``predictions-<setting>.jsonl`` files that ``emer score`` reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from emer.clues.pipeline import record_path
+
+SUMMARY_COLUMNS = [
+    "clip",
+    "setting",
+    "status",
+    "images",
+    "image_kb",
+    "audio_kb",
+    "request_kb",
+    "description_chars",
+    "cached",
+    "media_s",
+    "model_s",
+    "error",
+]
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
+        tmp.write(text.encode("utf-8"))
+    os.replace(tmp.name, path)
+
+
+def model_record_path(out_dir: Path, pipeline: str, setting: str, clip: str) -> Path:
+    """The record of one clip and setting: named like the CPU pipeline's (distinct clip ids never share
+    a record, see :func:`emer.clues.pipeline.record_name`)."""
+    return record_path(out_dir, clip, kind=f"model/{pipeline}/{setting}")
+
+
+def write_predictions(records: Sequence[dict], path: Path) -> int:
+    """``{"name", "description"}`` lines for the records whose status is ok, sorted by name; their count."""
+    rows = sorted((r for r in records if r["status"] == "ok"), key=lambda r: r["clip"])
+    text = "".join(
+        json.dumps({"name": r["clip"], "description": r["description"]}, ensure_ascii=False) + "\n"
+        for r in rows
+    )
+    write_text(path, text)
+    return len(rows)
+
+
+def read_predictions(path: str | Path) -> pd.DataFrame:
+    """A ``predictions-<setting>.jsonl`` file as a table (name, description)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return pd.DataFrame(rows, columns=["name", "description"])
+
+
+def summary_row(record: dict) -> dict:
+    payload = record.get("payload") or {}
+    timings = record.get("timings") or {}
+    return {
+        "clip": record["clip"],
+        "setting": record["setting"],
+        "status": record["status"],
+        "images": payload.get("images", 0),
+        "image_kb": round(payload.get("image_bytes", 0) / 1024, 1),
+        "audio_kb": round(payload.get("audio_bytes", 0) / 1024, 1),
+        "request_kb": round(payload.get("request_bytes", 0) / 1024, 1),
+        "description_chars": len(record.get("description") or ""),
+        "cached": bool(record.get("cached")),
+        "media_s": round(float(timings.get("media", 0.0)), 3),
+        "model_s": round(float(timings.get("model", 0.0)), 3),
+        "error": (record.get("error") or "")[:200],
+    }
