@@ -60,9 +60,8 @@ DataDir = str | os.PathLike | None
 
 #: Bumped whenever the label reading, the features or the weights change.
 SENTIMENT_VERSION = "sentiment-1"
+#: The three answers of the field's sentiment step.
 SENTIMENTS = ("positive", "negative", "neutral")
-#: The field's numeric reading of a sentiment answer; any other answer counts as 0 (non-positive).
-SENTIMENT_VALUES: Mapping[str, int] = {"positive": 1, "negative": -1, "neutral": 0}
 
 #: Inner-ring classes of the five wheels with a polarity (``surprised`` has none).
 POSITIVE_FAMILIES = frozenset({"happy", "joyful", "joy", "peaceful", "powerful", "genius"})
