@@ -175,7 +175,10 @@ class SentimentDecision:
             return "no labels -> neutral"
         if self.rule == "all-unknown":
             return f"{said} -> neutral (no label could be read)"
-        return f"{said} -> {self.sentiment} (P(positive)={self.p_positive:.2f})"
+        odds = f"P(positive)={self.p_positive:.2f}"
+        if self.sentiment != "positive":
+            odds += f", P(negative)={self.p_negative:.2f}"
+        return f"{said} -> {self.sentiment} ({odds})"
 
 
 @dataclass(frozen=True)
@@ -247,7 +250,7 @@ class SentimentMapper:
 
     def _read_chinese(self, label: str, text: str) -> LabelReading:
         if text in WORD_POLARITY:
-            return LabelReading(label, WORD_POLARITY[text], "word-table")
+            return LabelReading(label, WORD_POLARITY[text], "explicit" if text in EXPLICIT else "word-table")
         english = ZH_EMOTIONS.get(text)
         if english is not None:
             inner = self._read(english)
