@@ -19,6 +19,7 @@ from emer.analysis.sentiment_fidelity import (
 )
 from emer.data.sentiment_outputs import load_released_sentiments, load_sentiment_gold
 from emer.labels.lexicon import load_lexicon
+from emer.labels.sentiment import load_sentiment_mapper
 from emer.llm import GenerationSettings, LLMRunner, OfflineBackend, RunSettings, open_cache
 
 
@@ -48,7 +49,7 @@ def test_the_documented_figures(rows: pd.DataFrame) -> None:
 
 def test_disagreements_name_the_samples_and_why(data_dir: Path, rows: pd.DataFrame) -> None:
     released = load_released_sentiments("sims", data_dir)
-    differ = sentiment_disagreements(mapped_sentiments(released))
+    differ = sentiment_disagreements(mapped_sentiments(released, load_sentiment_mapper(data_dir)))
     held = rows[rows["dataset"] == "sims"]
     assert len(differ) == round(((1 - held["agreement_positive"]) * held["n_samples"]).sum())
     assert differ["reason"].str.contains(" -> ").all()
