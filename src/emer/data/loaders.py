@@ -321,3 +321,16 @@ def _npz_items(path: str, data_dir: DataDir) -> dict[str, object]:
     if len(names) != len(items):
         raise DataError(f"{local}: {len(names)} filenames but {len(items)} fileitems")
     return {str(n): i for n, i in zip(names, items, strict=True)}
+
+
+def load_released_sentiments(dataset: str, data_dir: DataDir = None) -> pd.DataFrame:
+    """AffectGPT's released OV-label answers and LLM sentiment answers on ``dataset`` (cmumosi, sims),
+    as written. Columns dataset, system, checkpoint, sample, labels_raw, sentiment_raw."""
+    outputs = load_affectgpt_outputs(dataset, data_dir)
+    if (outputs["sentiment"] == "").all():
+        raise ValueError(f"no released sentiment outputs for {dataset!r} (released for cmumosi and sims)")
+    frame = outputs.rename(columns={"sentiment": "sentiment_raw"}).assign(
+        dataset=dataset, system=AFFECTGPT_RUN
+    )
+    columns = ["dataset", "system", "checkpoint", "sample", "labels_raw", "sentiment_raw"]
+    return frame[columns].sort_values(["checkpoint", "sample"], ignore_index=True)

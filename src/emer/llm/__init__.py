@@ -1,6 +1,6 @@
 """The LLM layer: backends (OpenAI-compatible server, local transformers model, offline rules), the call
-cache, the project's prompts, answer parsing and the four tasks (merge clues, extract OV labels, group
-synonyms, map to one-hot).
+cache, the project's prompts, answer parsing and the five tasks (merge clues, extract OV labels, group
+synonyms, map to one-hot, map OV labels to a sentiment).
 
 Typical use::
 
@@ -24,7 +24,14 @@ from emer.llm.backends import (
 )
 from emer.llm.cache import MODES, CacheError, CallCache, ReplayMiss, open_cache
 from emer.llm.offline import OfflineBackend, merge_template
-from emer.llm.parsing import MalformedAnswer, parse_groups, parse_labels, parse_merged, parse_onehot
+from emer.llm.parsing import (
+    MalformedAnswer,
+    parse_groups,
+    parse_labels,
+    parse_merged,
+    parse_onehot,
+    parse_sentiment,
+)
 from emer.llm.runner import LLMRunner, Outcome, RunSettings
 from emer.llm.session import make_runner
 from emer.llm.tasks import (
@@ -32,7 +39,9 @@ from emer.llm.tasks import (
     group_synonyms,
     labels_or_empty,
     map_to_onehot,
+    map_to_sentiment,
     merge_clues,
+    sentiments_or_unparsable,
     synonym_grouping,
 )
 
@@ -62,6 +71,7 @@ __all__ = [
     "make_backend",
     "make_runner",
     "map_to_onehot",
+    "map_to_sentiment",
     "merge_clues",
     "merge_template",
     "open_cache",
@@ -69,5 +79,7 @@ __all__ = [
     "parse_labels",
     "parse_merged",
     "parse_onehot",
+    "parse_sentiment",
+    "sentiments_or_unparsable",
     "synonym_grouping",
 ]

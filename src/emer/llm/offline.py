@@ -9,6 +9,8 @@
 - ``group_synonyms``: the emotion-wheel synonym mapping, WordNet or embeddings (:mod:`emer.labels.synonyms`).
 - ``map_to_onehot``: lexicon labels -> wheel-1 inner ring (mad, disgusted -> angry; scared -> worried; ...),
   the most frequent class wins (the first named on a tie); ``neutral`` when no label maps.
+- ``map_to_sentiment``: the offline sentiment mapping (:mod:`emer.labels.sentiment`); its reason (which
+  labels counted which way) is in the answer's provenance.
 
 It answers in the same text format a model would, so its answers go through the same parsers. Its answers
 are computed, not recorded (``recorded = False``): they depend only on the code and the released data.
@@ -24,6 +26,7 @@ from typing import Any
 
 from emer.labels.lexicon import EmotionLexicon, load_lexicon
 from emer.labels.selector import SelectorExtractor, load_selector
+from emer.labels.sentiment import SentimentMapper, load_sentiment_mapper
 from emer.llm.interface import Answer, BackendError, GenerationSettings, Request
 from emer.llm.prompts import ONEHOT_CLASSES
 
@@ -52,7 +55,7 @@ def merge_template(description: str, subtitle: str, language: str = "en") -> str
 
 
 class OfflineBackend:
-    """Rule-based answers for the four tasks (see the module docstring)."""
+    """Rule-based answers for the five tasks (see the module docstring)."""
 
     kind = "offline"
     recorded = False
@@ -91,6 +94,7 @@ class OfflineBackend:
         hedged = "" if keep_hedged else ",asserted-only"
         self.model = f"{identity}{hedged};grouping={grouping}"
         self._wheel1 = None
+        self._sentiment: SentimentMapper | None = None
 
     def complete(self, request: Request, settings: GenerationSettings, timeout_s: float) -> Answer:
         inputs = request.inputs
@@ -107,6 +111,10 @@ class OfflineBackend:
                 text = json.dumps(self._groups([str(w) for w in inputs["words"]]), ensure_ascii=False)
             elif request.task == "map_to_onehot":
                 text = self._onehot(str(inputs["text"]), inputs.get("classes", ONEHOT_CLASSES))
+            elif request.task == "map_to_sentiment":
+                decision = self.sentiment_mapper.decide([str(x) for x in inputs["labels"]])
+                mapper = self.sentiment_mapper.identity
+                return Answer(decision.sentiment, {"rules": mapper, "reason": decision.reason})
             else:
                 raise BackendError(f"the offline backend has no rule for task {request.task!r}")
         except KeyError as exc:
@@ -119,6 +127,13 @@ class OfflineBackend:
         self, requests: Sequence[Request], settings: GenerationSettings, timeout_s: float
     ) -> list[Answer]:
         return [self.complete(r, settings, timeout_s) for r in requests]
+
+    @property
+    def sentiment_mapper(self) -> SentimentMapper:
+        """The offline sentiment mapping (loaded on first use)."""
+        if self._sentiment is None:
+            self._sentiment = load_sentiment_mapper(self.data_dir)
+        return self._sentiment
 
     def extract(self, text: str, language: str = "auto") -> list[str]:
         """The chosen extractor's labels of one text."""

@@ -1,4 +1,4 @@
-"""Reading model answers: label lists, lists of groups, one class, merged text.
+"""Reading model answers: label lists, lists of groups, one class, one sentiment, merged text.
 
 Models wrap lists in code fences or prose, quote or do not quote, use Chinese brackets and commas, repeat
 words and change case. Every parser returns a clean value or raises :class:`MalformedAnswer` with the
@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from emer.labels.parse import normalise_label, parse_label_list
-from emer.llm.prompts import ONEHOT_CLASSES
+from emer.llm.prompts import ONEHOT_CLASSES, SENTIMENT_CLASSES
 
 
 class MalformedAnswer(ValueError):
@@ -207,6 +207,18 @@ def parse_onehot(answer: object, classes: Sequence[str] = ONEHOT_CLASSES) -> str
     if best is None:
         raise MalformedAnswer(f"none of {list(classes)} in the answer: {text[:80]!r}")
     return best[1]
+
+
+def parse_sentiment(answer: object) -> str:
+    """The sentiment of an answer, by the field's rule: the answer must be the word ``positive``,
+    ``negative`` or ``neutral`` itself. Read after the reasoning (``</think>``) and before comparing:
+    case, surrounding spaces, quotes, brackets, ``*`` and one final ``.`` (or ``!``, ``:`` ...) are ignored.
+    Anything else (another word such as ``mixed``, a sentence, two words) is malformed: the task reports
+    it, and the sentiment score counts it as non-positive, as the field does."""
+    text = normalise_label(answer_part(_clean(answer)).strip().strip("*"))
+    if text not in SENTIMENT_CLASSES:
+        raise MalformedAnswer(f"not one of {list(SENTIMENT_CLASSES)}: {text[:80]!r}")
+    return text
 
 
 def parse_merged(answer: object, min_chars: int = 2) -> str:

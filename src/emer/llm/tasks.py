@@ -1,4 +1,4 @@
-"""The four LLM tasks over tables: build the requests, run them, return one row per sample.
+"""The five LLM tasks over tables: build the requests, run them, return one row per sample.
 
 Every function takes an :class:`~emer.llm.runner.LLMRunner` (any backend, every call through its cache)
 and returns a frame with the columns ``sample``, the result column(s), ``status`` (ok, malformed,
@@ -15,7 +15,7 @@ import pandas as pd
 
 from emer.labels.grouping import RecordedGroups
 from emer.labels.lexicon import ZH_EMOTIONS, is_chinese
-from emer.labels.parse import normalise_label
+from emer.labels.parse import normalise_label, parse_label_list
 from emer.llm import parsing, prompts
 from emer.llm.backends import Request
 from emer.llm.runner import LLMRunner, Outcome
@@ -173,23 +173,65 @@ def map_to_onehot(
     return _frame(runner.run(requests, partial(parsing.parse_onehot, classes=classes)), "label")
 
 
+def _label_text(labels: object, sample: object) -> tuple[str, list[str]]:
+    """The labels as the prompt shows them (a list string: as given; a list: ``[a, b]``) and as a list."""
+    if isinstance(labels, str):
+        return labels.strip(), parse_label_list(labels)
+    if isinstance(labels, list | tuple) or hasattr(labels, "tolist"):
+        items = [normalise_label(str(x)) for x in (labels.tolist() if hasattr(labels, "tolist") else labels)]
+        items = [x for x in dict.fromkeys(items) if x]
+        return f"[{', '.join(items)}]", items
+    raise TaskInputError(
+        f"map_to_sentiment, sample {sample}: labels are {labels!r}; "
+        "give a list or a list string ('[]' for none)"
+    )
+
+
+def sentiment_requests(frame: pd.DataFrame, column: str = "labels") -> list[Request]:
+    """The ``map_to_sentiment`` requests of a table (columns sample, ``column``: labels)."""
+    _check(frame, [column], "map_to_sentiment")
+    requests = []
+    for sample, labels in zip(frame["sample"], frame[column], strict=True):
+        text, items = _label_text(labels, sample)
+        requests.append(
+            Request(
+                "map_to_sentiment",
+                str(sample),
+                prompts.map_to_sentiment(text),
+                {"labels": items, "text": text},
+            )
+        )
+    return requests
+
+
+def map_to_sentiment(runner: LLMRunner, frame: pd.DataFrame, column: str = "labels") -> pd.DataFrame:
+    """The sentiment (positive, negative, neutral) of each sample's OV labels, the field's sentiment step.
+
+    ``column`` holds a list of labels or the OV-label answer as written (``"[anger, frustration]"``, what
+    the field gives its LLM). Result column ``sentiment``; an answer that is not one of the three words is
+    ``malformed`` (sentiment None, the answer kept; scored as non-positive, see
+    :func:`sentiments_or_unparsable`). Column ``reason``: which labels counted which way (the offline
+    backend; empty for a model).
+    """
+    requests = sentiment_requests(frame, column)
+    outcomes = runner.run(requests, parsing.parse_sentiment)
+    out = _frame(outcomes, "sentiment")
+    reasons = {o.sample: str(o.provenance.get("reason", "")) for o in outcomes}
+    out.insert(2, "reason", out["sample"].map(reasons))
+    return out
+
+
+def sentiments_or_unparsable(frame: pd.DataFrame) -> dict[str, str | None]:
+    """sample -> sentiment, None for samples whose answer failed or could not be read (non-positive)."""
+    return {
+        s: v if status == "ok" else None
+        for s, v, status in zip(frame["sample"], frame["sentiment"], frame["status"], strict=True)
+    }
+
+
 def labels_or_empty(frame: pd.DataFrame) -> dict[str, list[str]]:
     """sample -> labels, ``[]`` for samples whose extraction failed or was malformed (scored as empty)."""
     return {
         s: list(v) if status == "ok" and v is not None else []
         for s, v, status in zip(frame["sample"], frame["labels"], frame["status"], strict=True)
     }
-
-
-def map_to_sentiment(runner: LLMRunner, frame: pd.DataFrame) -> pd.DataFrame:
-    """Placeholder until the sentiment task lands: wheel-1 polarity of the labels, majority wins."""
-    from emer.labels.wheel import wheel_groupings
-
-    grouping = wheel_groupings()["W1-L1"]
-    polarity = {"happy": 1, "surprised": 0, "mad": -1, "disgusted": -1, "sad": -1, "scared": -1}
-    rows = []
-    for sample, labels in zip(frame["sample"], frame["labels"], strict=True):
-        total = sum(polarity.get(grouping.map_label(x) or "", 0) for x in labels)
-        word = "positive" if total > 0 else "negative" if total < 0 else "neutral"
-        rows.append({"sample": sample, "sentiment": word, "status": "ok"})
-    return pd.DataFrame(rows)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from emer.metrics.checks import LabelInputError, known_samples
+
 SENTIMENTS = ("positive", "negative", "neutral")
 RULES = ("field", "strict")
 #: Component columns: gold positive / negative × predicted positive / negative / other (neutral, unread).
@@ -112,3 +114,58 @@ def accuracy(rule: str = "field", scale: float = 100.0) -> Statistic:
 def _check(rule: str) -> None:
     if rule not in RULES:
         raise ValueError(f"sentiment rule must be one of {RULES}, not {rule!r}")
+
+
+def sentiment_value(prediction: object) -> int:
+    """The field's numeric reading of a prediction: 1 ``positive``, -1 ``negative``, 0 ``neutral`` and
+    anything else (None, ``mixed`` ...); a number gives its sign."""
+    if isinstance(prediction, bool):
+        raise TypeError(f"a sentiment prediction is a word or a number, not {prediction!r}")
+    if isinstance(prediction, int | float | np.integer | np.floating):
+        value = float(prediction)
+        return 0 if value != value else (value > 0) - (value < 0)
+    return {"positive": 1, "negative": -1, "neutral": 0}.get(str(prediction), 0)
+
+
+def sentiment_scores(
+    gold: Mapping[str, float], predicted: Mapping[str, object], rule: str = "field"
+) -> dict[str, float | int]:
+    """WAF and accuracy (fractions) of ``predicted`` (sample -> a sentiment word as written, a number or
+    None) on ``gold`` (sample -> continuous value), with n_scored, n_zero (gold exactly 0, left out) and
+    n_unparsable (predictions that are none of the three words nor a number: non-positive)."""
+    known_samples(gold, predicted)
+    missing = sorted(set(gold) - set(predicted))
+    if missing:
+        raise LabelInputError(
+            f"{len(missing)} gold sample(s) have no sentiment prediction, first {missing[:3]}; "
+            "give one per gold sample"
+        )
+    bad = sorted(s for s, v in gold.items() if not _finite(v))
+    if bad:
+        raise LabelInputError(f"sample {bad[0]}: the value {gold[bad[0]]} is not a finite number")
+    words = {s: _word(predicted[s]) for s in gold}
+    x, table = sentiment_components(gold, words)
+    sums = x.sum(axis=0)
+    scored = set(table.loc[table["scored"], "sample"])
+    return {
+        "waf": float(waf(rule, scale=1.0)(sums)),
+        "accuracy": float(accuracy(rule, scale=1.0)(sums)),
+        "n_scored": len(scored),
+        "n_zero": len(gold) - len(scored),
+        "n_unparsable": sum(words[s] is None for s in scored),
+    }
+
+
+def _word(prediction: object) -> str | None:
+    if isinstance(prediction, str):
+        return prediction if prediction in SENTIMENTS else None
+    if prediction is None:
+        return None
+    return {1: "positive", -1: "negative", 0: "neutral"}[sentiment_value(prediction)]
+
+
+def _finite(value: object) -> bool:
+    try:
+        return not isinstance(value, bool) and bool(np.isfinite(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

@@ -29,9 +29,9 @@ PRESETS: dict[str, dict[str, float | int | None]] = {
 }
 
 
-def prompt_hash() -> str:
-    """Short sha256 of the extraction prompt (its messages around a placeholder description)."""
-    messages = prompts.extract_ov_labels("{description}")
+def prompt_hash(task: str = "extract_ov_labels") -> str:
+    """Short sha256 of a task's prompt (its messages around a placeholder input)."""
+    messages = getattr(prompts, task)("{input}")
     return hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()[:10]
 
 
@@ -87,8 +87,8 @@ class Extractor:
     def describe_mapping(self, runner: LLMRunner) -> str:
         """The sentiment mapping's part of a signature (the mapping runs on the extractor's backend)."""
         if self.backend == "offline":
-            return f"offline:{getattr(runner.backend, 'sentiment_model', 'sentiment')}"
-        return self.describe(runner).replace(f"|prompt:{prompt_hash()}", "|prompt:sentiment")
+            return f"offline:{runner.backend.sentiment_mapper.identity}"
+        return self.describe(runner).replace(prompt_hash(), prompt_hash("map_to_sentiment"))
 
     def describe(self, runner: LLMRunner) -> str:
         """The extractor's part of a signature."""

@@ -63,8 +63,7 @@ def class_of(value: object, classes: Sequence[str], path: Path, where: str) -> s
     elif isinstance(value, int | float) and float(value).is_integer() and 0 <= int(value) < len(classes):
         return classes[int(value)]
     raise GoldError(
-        f"{path}, {where}: label {value!r} is not one of the classes {', '.join(classes)} "
-        "(or their index)"
+        f"{path}, {where}: label {value!r} is not one of the classes {', '.join(classes)} (or their index)"
     )
 
 
