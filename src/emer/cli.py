@@ -85,8 +85,8 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _add_score_command(commands) -> None:
-    from emer.metrics.wheel import AVERAGES
     from emer.data.datasets import dataset_names
+    from emer.metrics.wheel import AVERAGES
     from emer.scoring.extraction import PRESETS
     from emer.scoring.families import EMPTY_GOLD, FAMILIES, UNMAPPED
 
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_clue_commands(commands)  # `emer clues`, `emer explain`
     _add_score_command(commands)  # `emer score`
+    from emer.lmms_tasks.command import add_command
+
+    add_command(commands)  # `emer lmms-tasks`
     return parser
 
 

@@ -1,0 +1,3 @@
+from emer.lmms_tasks.command import main
+
+raise SystemExit(main())
