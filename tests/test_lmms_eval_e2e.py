@@ -49,7 +49,7 @@ def names(data_dir) -> dict[str, list[str]]:
 
 def _lmms_eval(config: Path, server: LoopbackServer, tasks: str, root: Path, data_dir: Path):
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("EMER_LMMS_")},
         "EMER_LMMS_CONFIG": str(config),
         "EMER_DATA_DIR": str(data_dir),
         "HF_HOME": str(root / "hf"),

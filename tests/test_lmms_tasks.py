@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,13 @@ _Loader.add_constructor("!function", lambda loader, node: ("function", loader.co
 
 def _yaml(path: Path) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (SafeLoader subclass)
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(monkeypatch) -> None:
+    """The user's own EMER_LMMS_* settings never reach these tests."""
+    for name in [n for n in os.environ if n.startswith("EMER_LMMS_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +115,19 @@ def test_config_paths_are_relative_to_the_file_and_errors_name_the_key(tmp_path,
         with pytest.raises(ConfigError, match="c.yaml") as error:
             read_config(path)
         assert words in str(error.value)
+
+
+def test_unknown_scoring_keys_name_the_config(tmp_path) -> None:
+    from emer.lmms_tasks.catalog import get_task
+    from emer.lmms_tasks.scoring import score_options
+
+    path = tmp_path / "c.yaml"
+    path.write_text("scoring:\n  backend: offline\n  extractor: selector\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"c.yaml: scoring: unknown keys \['extractor'\]"):
+        score_options(get_task("emer_ovmerd_s0"), read_config(path), tmp_path)
+    path.write_text("scoring:\n  metrics: ew,sets\n  n_boot: 10\n", encoding="utf-8")
+    options = score_options(get_task("emer_ovmerd_s0"), read_config(path), tmp_path)
+    assert options["metrics"] == ("ew", "sets") and options["n_boot"] == 10
 
 
 # --- documents and the media check ----------------------------------------------------------------------

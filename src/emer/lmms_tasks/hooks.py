@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from emer.data import DataError
 from emer.lmms_tasks.config import ConfigError
 from emer.lmms_tasks.documents import MediaCheckError, build_documents
 from emer.lmms_tasks.requests import doc_to_messages, doc_to_text, doc_to_visual
@@ -20,7 +21,7 @@ def documents_of(task: str) -> Callable[[Any], Any]:
 
         try:
             documents = build_documents(task)
-        except (MediaCheckError, ConfigError) as exc:
+        except (MediaCheckError, ConfigError, DataError) as exc:
             # lmms-eval retries a failing dataset load 5 times, then logs the error and exits with status 0;
             # SystemExit passes both, so the run stops at once, with status 2 and this message
             print(f"emer: error: {exc}", file=sys.stderr, flush=True)

@@ -27,10 +27,11 @@ from emer.lmms_tasks.catalog import (
     get_task,
     metric_key,
 )
-from emer.lmms_tasks.config import RunConfig, load_config
+from emer.lmms_tasks.config import ConfigError, RunConfig, load_config
 
 FAILED = "[LMMS_EVAL_REQUEST_FAILED"  # how lmms-eval's API models mark a request that never got an answer
 _SCORING_KEYS = {"metrics", "revision", "n_boot", "seed", "baselines", "chinese"}
+_EXTRACTOR_KEYS = {"backend", "model", "base_url", "preset", "runs", "concurrency", "timeout_s"}
 _cards: dict[str, dict[str, Any]] = {}
 
 
@@ -85,9 +86,17 @@ def score_options(spec: TaskSpec, config: RunConfig, folder: Path) -> dict[str, 
     from emer.scoring import Extractor
 
     given = dict(config.scoring)
+    unknown = sorted(set(given) - _SCORING_KEYS - _EXTRACTOR_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{config.source}: scoring: unknown keys {unknown}; known: "
+            f"{', '.join(sorted(_SCORING_KEYS | _EXTRACTOR_KEYS))}"
+        )
     chosen = {k: given.pop(k) for k in list(given) if k in _SCORING_KEYS}
     metrics = chosen.pop("metrics", None) or [f for f in get_spec(spec.dataset).families if f != "matching"]
-    extractor = Extractor(cache_dir=folder / "cache", **given)  # unknown keys: Extractor's own TypeError
+    if isinstance(metrics, str):
+        metrics = metrics.split(",")
+    extractor = Extractor(cache_dir=folder / "cache", **given)
     return {"metrics": tuple(metrics), "extractor": extractor, **chosen}
 
 
