@@ -10,10 +10,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from emer.cli import clues, compare_tables, datasets, explain, fetch, paper, record_calls, score
+from emer.cli import (
+    clues,
+    compare_tables,
+    datasets,
+    explain,
+    fetch,
+    lmms_tasks,
+    paper,
+    record_calls,
+    score,
+)
 
 #: The commands in the order ``emer --help`` lists them.
-COMMANDS = (fetch, paper, compare_tables, clues, explain, datasets, score, record_calls)
+COMMANDS = (fetch, paper, compare_tables, clues, explain, datasets, score, lmms_tasks, record_calls)
 
 
 def build_parser() -> argparse.ArgumentParser:
