@@ -221,7 +221,7 @@ def test_aggregation_equals_emer_score_on_the_predictions_it_wrote(configured, d
     assert written == [{"name": d["name"], "description": a} for d, a in zip(docs[:2], answers, strict=False)]
     card = score(
         str(predictions), "ovmerd", data_dir=data_dir, metrics=("ew", "sets", "hitrate"),
-        allow_missing=True, baselines=False, n_boot=50,
+        subset="given", baselines=False, n_boot=50,
     )  # fmt: skip
     result = card.submitted[0]
     assert aggregator("m_avg")(items) == result.value("M-avg") > 0

@@ -11,6 +11,7 @@ import pandas as pd
 from emer.analysis.reproduce import REPORT_COLUMNS
 from emer.reference import load_published
 from emer.scoring.families import Choices
+from emer.scoring.scorecard import require_full_set
 from emer.scoring.unibench import FROM_DESCRIPTIONS, HEADLINES, Unibench, score_unibench
 
 #: The field's choices and their alternatives: keyword arguments of :func:`score_unibench`, and the
@@ -26,6 +27,8 @@ VARIANTS = {
 def published_beside(result: Unibench, system: str, published_as: str) -> pd.DataFrame:
     """Per dataset scored: the published figure of ``published_as`` (R5), ours under each selection for
     the released labels and for the description route, and the delta of our best-on-test."""
+    for dataset, coverage in result.coverage.items():
+        require_full_set(coverage, f"the published {published_as} figure on {dataset}")
     published = load_published("R5")
     published = published[published["system"] == published_as].set_index("metric")["value"]
     table = result.table[result.table["metric"].isin(HEADLINES)]

@@ -96,6 +96,13 @@ def add_parser(commands) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--allow-missing", action="store_true", help="score samples without prediction as empty")
     p.add_argument(
+        "--subset",
+        choices=("all", "given"),
+        default="all",
+        help="all: every sample of the split (the default) | given: only the samples the predictions give "
+        "(the coverage is printed; baselines and paired tests on the same samples)",
+    )
+    p.add_argument(
         "--chinese",
         choices=("translate", "keep"),
         default=None,
@@ -147,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         n_boot=args.n_boot,
         seed=args.seed,
         allow_missing=args.allow_missing,
+        subset=args.subset,
         chinese=args.chinese or ("keep" if args.dataset == UNIBENCH else "translate"),
         extractor=extractor,
     )

@@ -5,7 +5,8 @@ aggregation of a task writes the predictions file (``{"name", "description"}`` l
 reads), scores it with :func:`emer.scoring.score` (offline extractor unless the config's ``scoring`` says
 otherwise), saves the scorecard beside it and prints its summary; every metric of the task then reads the
 same scorecard. A run that covers only part of the dataset (a ``samples`` subset, ``--limit``, or failed
-requests) is scored with the missing samples as empty answers, as ``emer score --allow-missing`` does.
+requests) is scored on the samples it gives, as ``emer score --subset given`` does: the coverage is said, and
+the released baselines and paired tests are restricted to the same samples.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def _score(spec: TaskSpec, source: str, out: Path, partial: bool, options: dict,
     from emer.scoring import score
 
     labels = config.dataset(spec.dataset).labels
-    return score([source], spec.dataset, out_dir=out, allow_missing=partial, labels=labels, **options)
+    subset = "given" if partial else "all"
+    return score([source], spec.dataset, out_dir=out, subset=subset, labels=labels, **options)
 
 
 def _headline(spec: TaskSpec, card) -> str:
@@ -130,7 +132,7 @@ def scorecard(task: str, items: Sequence[dict], args: Any = None) -> dict[str, A
     if partial:
         print(
             f"[emer] {task}: {written} of {total} samples have a description ({failed} failed or empty); "
-            "the others are scored as empty answers (emer score --allow-missing)",
+            "the scorecard covers the samples given (emer score --subset given)",
             file=sys.stderr,
             flush=True,
         )
@@ -139,7 +141,7 @@ def scorecard(task: str, items: Sequence[dict], args: Any = None) -> dict[str, A
     rescore = f"emer score {predictions} --dataset {spec.dataset} --metrics {','.join(options['metrics'])}"
     print(
         f"[emer] {task}: predictions {predictions} (rescore: {rescore}"
-        f"{' --allow-missing' if partial else ''})\n{card.summary()}",
+        f"{' --subset given' if partial else ''})\n{card.summary()}",
         file=sys.stderr,
         flush=True,
     )

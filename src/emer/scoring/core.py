@@ -24,11 +24,13 @@ from emer.scoring.systems import (
     INPUTS,
     Submission,
     align,
+    check_known_names,
     collect_submissions,
     english_label_lists,
     restrict,
 )
 
+SUBSETS = ("all", "given")
 MATCHING_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider", "similarity")
 
 
@@ -39,6 +41,7 @@ class ScoreOptions:
     dataset: str = "ovmerd"
     labels: str | os.PathLike | None = None  # the user's gold file (MER2024, OV-MERD+, or any dataset)
     inputs: str = "auto"  # which kind of input to score: auto | descriptions | labels | sentiments
+    subset: str = "all"  # all: every sample of the split | given: only the samples the predictions give
     metrics: tuple[str, ...] | None = None  # None: every family the dataset's gold and the inputs allow
     language: str = "en"  # gold descriptions for the matching metrics
     revision: str = "MER2025"
@@ -62,6 +65,8 @@ class ScoreOptions:
             raise ValueError(f"unknown metric families {unknown}; choose from {', '.join(F.FAMILIES)}")
         if self.chinese not in ("translate", "keep"):
             raise ValueError(f"chinese must be 'translate' or 'keep', not {self.chinese!r}")
+        if self.subset not in SUBSETS:
+            raise ValueError(f"subset must be one of {', '.join(SUBSETS)}, not {self.subset!r}")
         if self.inputs not in INPUTS:
             raise ValueError(f"inputs must be one of {', '.join(INPUTS)}, not {self.inputs!r}")
         if self.language not in ("en", "zh"):
@@ -190,12 +195,16 @@ class Scoring:
             p.has_descriptions for s in submissions for p in s.checkpoints
         ):
             self.families = tuple(f for f in self.families if f != "matching")  # nothing to match
+        for prediction in (p for s in submissions for p in s.checkpoints):
+            check_known_names(prediction, self.dataset, self.data_dir)
+        if self.options.subset == "given":
+            self._restrict_to_given(submissions)
         for submission in submissions:
             for prediction in submission.checkpoints:
                 restrict(prediction, self.options.inputs)
                 self._check_kind(prediction)
                 submission.missing[prediction.system] = align(
-                    prediction, self.dataset, self.options.allow_missing, self.data_dir
+                    prediction, self.dataset, self.options.allow_missing
                 )
         try:
             results = [r for s in submissions for r in self._score_submission(s)]
@@ -222,6 +231,7 @@ class Scoring:
                 format=prediction.format,
                 warnings=list(prediction.warnings),
                 n_missing=submission.missing[prediction.system],
+                failed=dict(prediction.failed),
                 n_unparsed=int(prediction.frame["labels"].isna().sum()) if prediction.has_labels else 0,
                 checkpoint_of=submission.name if is_checkpoint else "",
                 is_final=i == len(submission.checkpoints) - 1,
@@ -239,6 +249,23 @@ class Scoring:
             self._fill(result, runs, descriptions, sentiments)
             out.append(result)
         return out
+
+    def _restrict_to_given(self, submissions: list[Submission]) -> None:
+        """``--subset given``: score only the samples every submitted prediction answers (failed clips
+        left out); the gold, the released baselines and so the paired tests are restricted alike."""
+        predictions = [p for s in submissions for p in s.checkpoints]
+        common = set.intersection(*(set(p.frame["sample"]) for p in predictions))
+        if not common:
+            raise PredictionError(
+                "--subset given: the predictions share no sample of "
+                f"{self.dataset.name!r}; give at least one sample every system answers"
+            )
+        self.dataset = self.dataset.restricted(common)
+        for submission in submissions:
+            for prediction in submission.checkpoints:
+                prediction.frame = prediction.frame[prediction.frame["sample"].isin(common)]
+        if self.dataset.ov_gold:
+            self.scorer = EWScorer(self.dataset.ov_gold, self.groupings, "keep")
 
     def _wanted_stages(self) -> tuple[str, ...] | None:
         """Which of the field's stage files to read, in order of preference (None: all of them): the most

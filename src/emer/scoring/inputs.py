@@ -53,8 +53,9 @@ class Prediction:
     system: str
     path: str
     format: str
-    frame: pd.DataFrame  # sample, [description], [labels]
+    frame: pd.DataFrame  # sample, [description], [labels], [sentiment]
     warnings: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # clips an emer explain run could not answer
 
     @property
     def has_labels(self) -> bool:
@@ -111,7 +112,22 @@ def read_prediction(path: str | os.PathLike, system: str | None = None) -> Predi
     if frame.empty:
         raise PredictionError(f"{path}: no rows; write one row per sample")
     _check_names(frame, path)
-    return Prediction(system or path.stem, str(path), fmt, frame.reset_index(drop=True), warnings)
+    failed: dict[str, str] = {}
+    if "status" in frame:
+        bad = frame["status"] != "ok"
+        failed = {
+            s: f"{status}: {error}" if error else status
+            for s, status, error in zip(
+                frame["sample"][bad], frame["status"][bad], frame["error"][bad], strict=True
+            )
+        }
+        frame = frame[~bad].drop(columns=["status", "error"])
+    if frame.empty:
+        raise PredictionError(
+            f"{path}: every one of its {len(failed)} clips failed in emer explain (first "
+            f"{next(iter(failed.items()))}); nothing to score: see the run's records"
+        )
+    return Prediction(system or path.stem, str(path), fmt, frame.reset_index(drop=True), warnings, failed)
 
 
 # --- readers -------------------------------------------------------------------------------------------
@@ -188,7 +204,11 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
         raise PredictionError(
             f'{path}: keys found {keys}; expected "name" and "description", "labels" and/or "sentiment"'
         )
+    if labels is not None and all(r.get(labels) is None for _, r in records):
+        labels = None  # an emer explain run that extracted no labels (a model pipeline)
     out: dict[str, list] = {"sample": []}
+    if "status" in keys:  # the predictions file of an emer explain run (emer.data.predictions)
+        out["status"], out["error"] = [], []
     if description is not None:
         out["description"] = []
     if labels is not None:
@@ -200,6 +220,9 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
         if name not in record:
             raise PredictionError(f"{path}, {where}: no {name!r} key; every line needs one")
         out["sample"].append(str(record[name]).strip())
+        if "status" in out:
+            out["status"].append(str(record.get("status") or "ok"))
+            out["error"].append(str(record.get("error") or ""))
         if description is not None:
             value = record.get(description, "")
             if value is None:

@@ -51,6 +51,7 @@ class SystemResult:
     n_missing: int = 0
     n_unparsed: int = 0
     checkpoint_of: str = ""
+    failed: dict[str, str] = field(default_factory=dict)  # clips an emer explain run could not answer
     is_final: bool = True
     extraction: dict[str, int] = field(default_factory=dict)
     mapping: dict[str, int] = field(default_factory=dict)  # sentiment mapping outcomes
@@ -87,6 +88,7 @@ class SystemResult:
             "checkpoint_of": self.checkpoint_of or None,
             "n_missing_scored_empty": self.n_missing,
             "n_unparsed_scored_empty": self.n_unparsed,
+            "failed_clips": self.failed or None,
             "extraction": self.extraction or None,
             "sentiment_mapping": self.mapping or None,
             "metrics": metrics,
@@ -106,6 +108,11 @@ class Scorecard:
     checkpoints: pd.DataFrame
     notes: list[str]
     options: dict[str, Any]
+    coverage: tuple[int, int] = (0, 0)  # (samples scored, samples of the whole split)
+
+    @property
+    def coverage_text(self) -> str:
+        return f"{self.coverage[0]:,} of {self.coverage[1]:,}"
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
@@ -121,6 +128,13 @@ class Scorecard:
             )
         ranked = [r for r in results if rank_by in r.metrics and r.is_final]
         notes = [scoring.dataset.baseline_note] if scoring.dataset.baseline_note else []
+        coverage = scoring.dataset.coverage
+        if coverage[0] < coverage[1]:
+            notes.append(
+                f"Scored {coverage[0]:,} of the {coverage[1]:,} samples (--subset given): every system, the "
+                "released baselines and the paired tests on the same samples; intervals reflect the subset's "
+                "size. Do not rank these scores against figures computed on all samples."
+            )
         paired = paired_tests(ranked, rank_by, scoring)
         leaderboard = _leaderboard(ranked, rank_by, paired, scoring)
         checkpoints = _checkpoint_table(results, submissions, rank_by)
@@ -165,7 +179,10 @@ class Scorecard:
                 "language": options.language,
                 "allow_missing": options.allow_missing,
                 "chinese": options.chinese,
+                "inputs": options.inputs,
+                "subset": options.subset,
             },
+            coverage=coverage,
         )
 
     # -- views --------------------------------------------------------------------------------------------
@@ -183,7 +200,9 @@ class Scorecard:
                 rows.append({"system": result.name, "kind": result.kind, "metric": name, **_flat(item)})
         columns = ["system", "kind", "metric", "value", "low", "high", "n_scored"]
         frame = pd.DataFrame(rows)
-        return frame.reindex(columns=columns + (["std"] if "std" in frame else []))
+        frame = frame.reindex(columns=columns + (["std"] if "std" in frame else []))
+        frame["coverage"] = self.coverage_text
+        return frame
 
     def per_sample(self) -> pd.DataFrame:
         """Per sample of each submitted system: mapped gold and predicted classes per EW metric (why a label
@@ -206,6 +225,11 @@ class Scorecard:
             "dataset": self.dataset,
             "options": self.options,
             "rank_by": self.rank_by,
+            "coverage": {
+                "scored": self.coverage[0],
+                "of": self.coverage[1],
+                "subset": self.options["subset"],
+            },
             "systems": [r.entry() for r in self.systems],
             "leaderboard": _records(self.leaderboard),
             "paired_tests": _records(self.paired),
@@ -216,6 +240,8 @@ class Scorecard:
     def summary(self) -> str:
         """A few lines for the terminal: each submitted system's headline scores, then the signature."""
         lines = []
+        if self.coverage[0] < self.coverage[1]:
+            lines.append(f"scored {self.coverage_text} samples of {self.dataset} (--subset given)")
         for result in self.submitted:
             shown = []
             for name in SUMMARY:
@@ -226,6 +252,11 @@ class Scorecard:
                         text += f" [{low:.2f}, {high:.2f}]"
                     shown.append(text)
             lines.append(f"{result.name}: " + "; ".join(shown))
+            if result.failed:
+                first = next(iter(result.failed.items()))
+                lines.append(
+                    f"  {len(result.failed)} clip(s) failed in emer explain, not scored; first {first}"
+                )
             for warning in result.warnings[:3]:
                 lines.append(f"  warning: {warning}")
             if len(result.warnings) > 3:
@@ -272,6 +303,17 @@ class Scorecard:
             save_figure(figure, "leaderboard", folder)
         (folder / "signature.txt").write_text(self.signature + "\n", encoding="utf-8")
         return folder / "scorecard.json"
+
+
+def require_full_set(coverage: tuple[int, int], against: str) -> None:
+    """Refuse to rank scores of a subset against ``against``, figures computed on the whole split."""
+    scored, total = coverage
+    if scored < total:
+        raise ValueError(
+            f"these scores cover {scored:,} of the {total:,} samples (--subset given), but {against} was "
+            f"computed on all {total:,}: rank a subset only against systems scored on the same samples "
+            "(emer score restricts the released baselines to them)"
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -368,6 +410,8 @@ def _leaderboard(
     board = board.sort_values(["value", "system"], ascending=[False, True], ignore_index=True)
     board.insert(0, "rank", np.arange(1, len(board) + 1))
     board.insert(4, "metric", rank_by)
+    scored, total = scoring.dataset.coverage
+    board["coverage"] = f"{scored:,} of {total:,}"
     return board
 
 

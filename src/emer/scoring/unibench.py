@@ -68,6 +68,7 @@ class Unibench:
     signature: str
     notes: list[str] = field(default_factory=list)
     signatures: dict[str, str] = field(default_factory=dict)  # dataset -> its scorecard's signature
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)  # column -> (scored, of)
 
     def wide(self, selection: str | None = None) -> pd.DataFrame:
         """One row per system and selection, the headline of each dataset in the field's column order."""
@@ -205,6 +206,7 @@ def score_unibench(
     per_checkpoint: list[dict] = []
     draws: dict[tuple[str, str], np.ndarray] = {}
     signatures: dict[str, str] = {}
+    coverage: dict[str, tuple[int, int]] = {}
     for spec in unibench_specs():
         here = [f for f in found if f.dataset == spec.name]
         if not here:
@@ -223,7 +225,7 @@ def score_unibench(
             if suffix and not _has_descriptions_and_more(here):
                 continue
             items = [f"{f.system}{suffix}={f.path}" for f in here]
-            card_rows, card_checkpoints, card_draws, signature = _score_dataset(
+            card_rows, card_checkpoints, card_draws, signature, coverage[spec.unibench] = _score_dataset(
                 spec, route, items, data_dir, select
             )
             rows += card_rows
@@ -236,7 +238,14 @@ def score_unibench(
     table = pd.DataFrame(rows, columns=COLUMNS)
     checkpoints = pd.DataFrame(per_checkpoint, columns=["system", "dataset", "checkpoint", "metric", "value"])
     notes += _notes(table, base)
-    result = Unibench(table, checkpoints, _signature(signatures, select), notes, signatures)
+    partial = {d: c for d, c in coverage.items() if c[0] < c[1]}
+    if partial:
+        notes.append(
+            "--subset given: "
+            + ", ".join(f"{d} scored on {k:,} of {n:,} samples" for d, (k, n) in partial.items())
+            + "; do not set these beside figures computed on whole test sets"
+        )
+    result = Unibench(table, checkpoints, _signature(signatures, select), notes, signatures, coverage)
     if out_dir is not None:
         result.save(out_dir)
     return result
@@ -258,7 +267,7 @@ def _has_descriptions_and_more(found: list[Found]) -> bool:
 
 def _score_dataset(
     spec: DatasetSpec, options: ScoreOptions, items: list[str], data_dir, select: str | None
-) -> tuple[list[dict], list[dict], dict, str]:
+) -> tuple[list[dict], list[dict], dict, str, tuple[int, int]]:
     scoring = Scoring(options, data_dir)
     card = scoring.run(items)
     headline, beside = METRICS[spec.gold]
@@ -300,7 +309,7 @@ def _score_dataset(
                 )
                 if metric == headline and sample_draws is not None:
                     draws[(system, spec.unibench, selection)] = sample_draws
-    return rows, checkpoints, draws, card.signature
+    return rows, checkpoints, draws, card.signature, card.coverage
 
 
 def _checkpoint_name(result: SystemResult) -> str:
