@@ -220,7 +220,13 @@ class Scoring:
             is_checkpoint = len(submission.checkpoints) > 1
             name = f"{submission.name}@{prediction.system}" if is_checkpoint else submission.name
             descriptions = (
-                dict(zip(prediction.frame["sample"], prediction.frame["description"], strict=True))
+                dict(
+                    zip(
+                        prediction.frame["sample"].tolist(),
+                        prediction.frame["description"].tolist(),
+                        strict=True,
+                    )
+                )
                 if prediction.has_descriptions
                 else None
             )
@@ -299,7 +305,7 @@ class Scoring:
         if not prediction.has_sentiments or "sentiment" not in self.families:
             return None
         frame = prediction.frame  # an unreadable answer is None (pandas may have made it NaN)
-        pairs = zip(frame["sample"], frame["sentiment"], strict=True)
+        pairs = zip(frame["sample"].tolist(), frame["sentiment"].tolist(), strict=True)
         return {s: v if isinstance(v, str) else None for s, v in pairs}
 
     def _sentiments(

@@ -240,13 +240,11 @@ def english_label_lists(prediction: Prediction, chinese: str = "translate") -> d
     silently count as wrong. ``chinese="keep"`` leaves Chinese labels as given (no mapping knows them, so
     they are dropped and counted among the dropped labels), as the authors scored their released labels.
     """
+    samples, lists = prediction.frame["sample"].tolist(), prediction.frame["labels"].tolist()
     if chinese == "keep":
-        return {
-            s: list(v or [])
-            for s, v in zip(prediction.frame["sample"], prediction.frame["labels"], strict=True)
-        }
+        return {s: list(v or []) for s, v in zip(samples, lists, strict=True)}
     out = {}
-    for sample, labels in zip(prediction.frame["sample"], prediction.frame["labels"], strict=True):
+    for sample, labels in zip(samples, lists, strict=True):
         english = english_labels(labels or [])
         chinese = [x for x in english if is_chinese(x)]
         if chinese:
