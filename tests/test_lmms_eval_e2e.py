@@ -11,20 +11,24 @@ import os
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from lmms_clips import write_config
 from loopback_server import LoopbackServer
 
-from emer.data import load_mer2023_transcripts
+from emer.data import data_path, load_mer2023_transcripts
 from emer.data.datasets import load_dataset
 from emer.llm.clip_prompts import describe_clip_text
 from emer.lmms_tasks import include_path
 from emer.lmms_tasks.catalog import get_task
+from emer.lmms_tasks.documents import TRANSCRIPTS
 from emer.scoring import score
 
 ROOT = Path(__file__).resolve().parents[1]
 LMMS_EVAL = ROOT / ".venv-lmms" / "bin" / "lmms-eval"
-TASKS = ("emer_ovmerd_s0", "emer_ovmerd_s1", "emer_unibench_mer2023")
+TASKS = ("emer_ovmerd_s0", "emer_ovmerd_s1", "emer_unibench_mer2023", "emer_unibench_cmumosi")
+#: What each MER-UniBench task reports as its headline, and the families emer score computes for it.
+HEADLINES = {"mer2023-test1": ("hit rate", ("hitrate",)), "cmumosi": ("sentiment WAF", ("sentiment",))}
 SCORING = {"baselines": False, "n_boot": 100}
 
 pytestmark = pytest.mark.skipif(
@@ -44,6 +48,7 @@ def names(data_dir) -> dict[str, list[str]]:
     return {
         "ovmerd": load_dataset("ovmerd", data_dir, baselines=False).samples[:3],
         "mer2023-test1": load_dataset("mer2023-test1", data_dir, baselines=False).samples[:2],
+        "cmumosi": load_dataset("cmumosi", data_dir, baselines=False).samples[:2],
     }
 
 
@@ -80,7 +85,9 @@ def run(tmp_path_factory, server, names, data_dir):
 def test_requests_carry_the_prompt_frames_and_subtitle(run, names, data_dir) -> None:
     _, _, seen = run
     english = dict(zip(*load_mer2023_transcripts(data_dir)[["sample", "en"]].T.values, strict=True))
-    s1 = names["ovmerd"] + names["mer2023-test1"]
+    mosi = pd.read_csv(data_path(TRANSCRIPTS["cmumosi"], data_dir), dtype=str, keep_default_na=False)
+    english |= dict(zip(mosi["name"], mosi["english"].str.strip(), strict=True))
+    s1 = names["ovmerd"] + names["mer2023-test1"] + names["cmumosi"]
     expected = [describe_clip_text(8, False, None, "en")] * 3 + [
         describe_clip_text(8, False, english[n], "en") for n in s1
     ]
@@ -105,15 +112,15 @@ def test_results_equal_emer_score_on_the_written_predictions(run, data_dir) -> N
         expected = f"The woman looks calm at first and smiles widely by the end across 8 frames{said}. "
         expected += "She seems happy."
         assert [r["description"] for r in rows] == [expected] * len(rows) and rows
-        families = ("ew", "sets", "hitrate") if spec.dataset == "ovmerd" else ("hitrate",)
+        headline, families = HEADLINES.get(spec.dataset, ("M-avg", ("ew", "sets", "hitrate")))
         card = score(
             str(predictions), spec.dataset, data_dir=data_dir, metrics=families, subset="given", **SCORING
         )
         result = card.submitted[0]
         assert reported["signature,none"] == card.signature
         if spec.unibench:
-            assert reported["score_name,none"] == "hit rate"
-            assert reported["unibench_score,none"] == result.value("hit rate")
+            assert reported["score_name,none"] == headline
+            assert reported["unibench_score,none"] == result.value(headline)
         else:
             assert reported["m_avg,none"] == result.value("M-avg") > 0
             for name in ("M1", "M2", "W1-L1", "W5-L2"):
