@@ -20,6 +20,7 @@ from emer.labels.wheel import wheel_groupings
 from emer.metrics.hitrate import HIT_RATE_METRICS, hit_rate_table
 from emer.metrics.wheel import EWScorer, ew_table
 from emer.scoring import Choices, Extractor, PredictionError, read_prediction, score
+from emer.scoring.scorecard import require_full_set
 
 LABELS_ONLY = {"metrics": ("ew", "sets", "hitrate"), "baselines": False, "n_boot": 20}
 S2_LABELS = "AffectGPT-2025/OV-MER/output/results-ovmerd/Chat-UniVi/" + (
@@ -423,3 +424,22 @@ def test_the_runner_knows_every_dataset():
 def test_an_unknown_rank_by_is_refused_before_any_work(tmp_path, data_dir, gold):
     with pytest.raises(ValueError, match="--rank-by 'bleu_9' is not a score computed here; choose from M1"):
         score([str(_gold_labels_csv(tmp_path, gold))], data_dir=data_dir, rank_by="bleu_9", **LABELS_ONLY)
+
+
+def test_a_subset_is_scored_with_baselines_and_tests_on_the_same_samples(tmp_path, data_dir, gold):
+    part = gold.iloc[::10]  # 34 of the 332 samples
+    path = _csv(tmp_path / "part.csv", pd.DataFrame({"name": part["sample"], "openset": part["raw"]}))
+    with pytest.raises(PredictionError, match="pass --subset given to score only the samples given"):
+        score(str(path), data_dir=data_dir, metrics=("ew",), n_boot=20)
+    card = score(
+        str(path), data_dir=data_dir, metrics=("ew",), n_boot=20, subset="given", out_dir=tmp_path / "o"
+    )
+    assert card.coverage == (34, 332) and card.coverage_text == "34 of 332"
+    baseline = next(r for r in card.systems if r.kind == "baseline")
+    assert len(baseline.metrics["M-avg"].x) == 34  # the released baselines on the same samples
+    assert set(card.paired["system_a"]) and (card.scores()["coverage"] == "34 of 332").all()
+    assert (card.leaderboard["coverage"] == "34 of 332").all() and "subset:given(34/332)@" in card.signature
+    assert card.submitted[0].value("M-avg") == pytest.approx(100.0)  # the gold itself
+    assert "scored 34 of 332 samples of ovmerd (--subset given)" in card.summary()
+    with pytest.raises(ValueError, match="cover 34 of the 332 samples .* computed on all 332"):
+        require_full_set(card.coverage, "the published table")

@@ -320,3 +320,20 @@ def test_the_fields_steps_run_through_a_server_and_replay(data_dir: Path, tmp_pa
         extractor=Extractor(base_url=server.base_url, cache_mode="replay", **common),
     )  # fmt: skip
     assert replayed.submitted[0].runs == result.runs and replayed.signature == card.signature
+
+
+def test_a_subset_is_never_set_beside_the_published_row(data_dir: Path, tmp_path: Path) -> None:
+    from emer.analysis.unibench import published_beside
+
+    root = tmp_path / "part"
+    root.mkdir()
+    samples = load_dataset("meld", data_dir, baselines=False).samples[:100]
+    pd.DataFrame({"name": samples, "openset": "[joyful]"}).to_csv(root / "meld.csv", index=False)
+    with pytest.raises(PredictionError, match="--subset given"):
+        score_unibench([str(root)], data_dir=data_dir, **FAST)
+    result = score_unibench([str(root)], data_dir=data_dir, subset="given", **FAST)
+    assert result.coverage == {"MELD": (100, 2610)} and any(
+        "scored on 100 of 2,610" in n for n in result.notes
+    )
+    with pytest.raises(ValueError, match="cover 100 of the 2,610 samples"):
+        published_beside(result, "part", "AffectGPT (A+V+T)")
