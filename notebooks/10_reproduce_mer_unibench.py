@@ -49,7 +49,8 @@ from emer.analysis.sentiment_fidelity import fidelity_summary, sentiment_fidelit
 from emer.analysis.unibench import choice_effects, published_beside
 from emer.report import project_path, save_figure, save_table
 from emer.scoring import Extractor
-from emer.scoring.unibench import checkpoint_figure, score_unibench
+from emer.scoring.unibench import score_unibench
+from emer.scoring.unibench_figure import checkpoint_figure
 
 run = {
     "notebook": "10_reproduce_mer_unibench",
@@ -100,7 +101,7 @@ print(beside[["dataset", "published", "ours best-on-test", "checkpoint chosen"]]
 # The gap between them is what choosing on the test labels adds.
 
 # %%
-fig = checkpoint_figure(result.checkpoints, result.table)
+fig = checkpoint_figure(result.headline_checkpoints())
 save_figure(fig, "fig_unibench_checkpoints", out_dir)
 
 # %% [markdown]

@@ -8,14 +8,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from emer.data.datasets import Dataset, load_dataset
-from emer.labels.wheel import label_losses, wheel_groupings, wheel_key
-from emer.metrics.hitrate import HIT_RATE_METRICS
+from emer.labels.wheel import label_losses, wheel_groupings
 from emer.metrics.wheel import EWScorer
 from emer.scoring import families as F
+from emer.scoring.detail import ew_detail, hit_detail
 from emer.scoring.extraction import Extractor, extract_labels, map_sentiments
 from emer.scoring.inputs import Prediction, PredictionError, field_sentiment
 from emer.scoring.scorecard import Scorecard, SystemResult
@@ -428,7 +427,9 @@ class Scoring:
             if "ew" in self.families:
                 metrics += F.ew_metrics(arrays, self.scorer.metrics, choices)
                 if detail:
-                    tables["ew"] = self._ew_detail(labels, arrays)
+                    tables["ew"] = ew_detail(
+                        self.scorer, self.dataset.ov_gold, self.groupings, labels, arrays
+                    )
             if "sets" in self.families:
                 identity, per_sample = F.identity_set_metrics(self.dataset.ov_gold, labels, choices)
                 metrics += identity
@@ -442,61 +443,8 @@ class Scoring:
             )
             metrics += found
             if detail:
-                tables["hitrate"] = self._hit_detail(per_sample, labels)
+                tables["hitrate"] = hit_detail(per_sample, self.groupings, labels)
         return metrics, tables
-
-    def _ew_detail(self, labels: Mapping[str, list[str]], arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
-        """Per sample and EW metric: mapped gold and predicted classes, dropped labels, counts, scores."""
-        samples = self.scorer.samples
-        gold = self.dataset.ov_gold
-        gold_keys = [[wheel_key(x) for x in gold[s]] for s in samples]
-        pred_keys = [[wheel_key(x) for x in labels[s]] for s in samples]
-
-        def classes(keys: list[str], mapping: Mapping[str, str]) -> str:
-            return "; ".join(sorted({mapping[k] for k in keys if k in mapping}))
-
-        columns: dict[str, list] = {name: [] for name in ("gold_classes", "predicted_classes", "dropped")}
-        for metric in self.scorer.metrics:
-            mapping = self.groupings[metric].mapping
-            columns["gold_classes"] += [classes(k, mapping) for k in gold_keys]
-            columns["predicted_classes"] += [classes(k, mapping) for k in pred_keys]
-            columns["dropped"] += [
-                "; ".join(dict.fromkeys(x for x, k in zip(labels[s], keys, strict=True) if k not in mapping))
-                for s, keys in zip(samples, pred_keys, strict=True)
-            ]
-        n_metrics = len(self.scorer.metrics)
-        scored = arrays["scored"].T.ravel()
-
-        def by_metric(name: str) -> np.ndarray:
-            return arrays[name].T.ravel()  # (sample, metric) -> rows ordered metric, then sample
-
-        return pd.DataFrame(
-            {
-                "sample": list(samples) * n_metrics,
-                "metric": [m for m in self.scorer.metrics for _ in samples],
-                "gold_labels": ["; ".join(gold[s]) for s in samples] * n_metrics,
-                "gold_classes": columns["gold_classes"],
-                "labels": ["; ".join(labels[s]) for s in samples] * n_metrics,
-                "predicted_classes": columns["predicted_classes"],
-                "dropped": columns["dropped"],
-                "n_gold": by_metric("n_gold"),
-                "n_pred": by_metric("n_pred"),
-                "n_hit": by_metric("n_hit"),
-                "accuracy": np.where(scored, by_metric("accuracy"), np.nan),
-                "recall": np.where(scored, by_metric("recall"), np.nan),
-                "scored": scored,
-            }
-        )
-
-    def _hit_detail(self, per_sample: pd.DataFrame, labels: Mapping[str, list[str]]) -> pd.DataFrame:
-        out = per_sample.copy()
-        for m in HIT_RATE_METRICS:
-            grouping = self.groupings[m]
-            out[f"gold_class {m}"] = [grouping.map_label(g) or "" for g in out["gold_label"]]
-            out[f"predicted_classes {m}"] = [
-                "; ".join(sorted(grouping.canonical(labels[s]))) for s in out["sample"]
-            ]
-        return out
 
     def _matching(self, system: str, descriptions: dict[str, str]) -> list[F.Metric]:
         from emer.metrics.matching import load_sentence_encoder, matching_scores

@@ -86,6 +86,10 @@ class Unibench:
             wide = wide.rename(columns={"mean": str(covered.iloc[0])})
         return wide
 
+    def headline_checkpoints(self) -> pd.DataFrame:
+        """Every checkpoint's headline (system, dataset, checkpoint, metric, value)."""
+        return self.checkpoints[self.checkpoints["metric"].isin(HEADLINES)]
+
     def summary(self) -> str:
         """The field's table (each selection), the notes and the signature, for the terminal."""
         wide = self.wide()
@@ -106,7 +110,9 @@ class Unibench:
         save_table(self.wide(), "unibench_table", folder, **run, digits=2)
         save_table(self.checkpoints, "unibench_checkpoints", folder, **run, digits=2)
         if len(self.checkpoints):
-            save_figure(checkpoint_figure(self.checkpoints, self.table), "unibench_checkpoints", folder)
+            from emer.scoring.unibench_figure import checkpoint_figure
+
+            save_figure(checkpoint_figure(self.headline_checkpoints()), "unibench_checkpoints", folder)
         notes = "\n".join(f"- {n}" for n in self.notes)
         (folder / "signature.txt").write_text(self.signature + "\n", encoding="utf-8")
         (folder / "notes.md").write_text(notes + "\n", encoding="utf-8")
@@ -428,40 +434,4 @@ def _signature(signatures: dict[str, str], select: str | None) -> str:
     return "|".join(head + list(parts))
 
 
-def _short(checkpoint: str) -> str:
-    """A checkpoint's tick label: its first number (``checkpoint_000030_loss_0.602`` -> ``30``)."""
-    number = re.search(r"\d+", checkpoint)
-    return str(int(number.group())) if number else checkpoint[:8]
-
-
-# --- figure --------------------------------------------------------------------------------------------
-def checkpoint_figure(checkpoints: pd.DataFrame, table: pd.DataFrame):
-    """Headline by checkpoint, one panel per dataset: each system's curve, its last checkpoint and the
-    best one on the test labels marked, so the gain of choosing on the test labels shows."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    data = checkpoints[checkpoints["metric"].isin(HEADLINES)]
-    datasets = [d for d in UNIBENCH_ORDER if d in set(data["dataset"])]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(3.2 * len(datasets), 3.0), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets, strict=True):
-        part = data[data["dataset"] == dataset]
-        for system, rows in part.groupby("system", sort=False):
-            x = np.arange(len(rows))
-            ax.plot(x, rows["value"], marker="o", ms=3, label=system)
-            ax.set_xticks(x, [_short(c) for c in rows["checkpoint"]])
-            best = int(np.argmax(rows["value"].to_numpy()))
-            ax.scatter([best], [rows["value"].iloc[best]], s=60, facecolors="none", edgecolors="black")
-            ax.axhline(rows["value"].iloc[-1], color="grey", lw=0.6, ls=":")
-        ax.set_title(f"{dataset} ({part['metric'].iloc[0]})", fontsize=9)
-        ax.set_xlabel("checkpoint", fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0][0].legend(fontsize=6, loc="lower left")
-    fig.suptitle("Headline by checkpoint: circled = best on the test labels; dotted = last", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-__all__ = ["SELECTIONS", "Found", "Unibench", "checkpoint_figure", "discover", "score_unibench", "specs"]
+__all__ = ["SELECTIONS", "Found", "Unibench", "discover", "score_unibench", "specs"]
