@@ -246,7 +246,7 @@ class Scoring:
                 result.label_source = "given"
                 runs = [english_label_lists(prediction, self.options.chinese)]
             elif not self.needs_labels and (given is not None or "sentiment" not in self.families):
-                runs = [{s: [] for s in prediction.frame["sample"]}]
+                runs = [{s: [] for s in prediction.frame["sample"].tolist()}]
             else:
                 result.label_source = "extracted"
                 runs = self._extract(descriptions, result)

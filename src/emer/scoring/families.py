@@ -251,7 +251,7 @@ def hit_rate_metric(
     n_scored = int(scored.any(axis=1).sum())
     x_hit = np.hstack([_scored_components(hits, scored), scored.astype(float)])
     x_precision = np.hstack([_scored_components(precision, scored), scored.astype(float)])
-    counts = np.array([len({wheel_key(x) for x in labels[s]}) for s in table["sample"]], dtype=float)
+    counts = np.array([len({wheel_key(x) for x in labels[s]}) for s in table["sample"].tolist()], dtype=float)
     x_count, mean_count = mean_components(counts)
     metrics = [
         Metric("hit rate", "hitrate", x_hit, statistic, n_scored),
