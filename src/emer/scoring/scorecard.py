@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from emer.files import make_folder
 from emer.report import save_figure, save_table
 from emer.scoring.families import EW_ORDER, HIT_METRICS, SENTIMENT_METRICS, SET_METRICS, Metric
 from emer.scoring.signature import ScoringRun, signature
@@ -251,8 +252,7 @@ class Scorecard:
         """Write scorecard.json, scores, per_sample, leaderboard (+ figure), paired_tests, checkpoints."""
         from emer.scoring.leaderboard import leaderboard_figure
 
-        folder = Path(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(out_dir, "the scorecard folder")
         text = json.dumps(
             self.to_json(), indent=2, ensure_ascii=False, allow_nan=False, default=_json_default
         )

@@ -31,6 +31,7 @@ import pandas as pd
 
 from emer.data import data_folder
 from emer.data.datasets import UNIBENCH_ORDER, DatasetSpec, get_spec, specs, unibench_specs
+from emer.files import make_folder
 from emer.metrics.significance import bootstrap_draws
 from emer.report import save_figure, save_table
 from emer.scoring.core import ScoreOptions, Scoring
@@ -96,10 +97,7 @@ class Unibench:
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write tables/unibench.* (long), tables/unibench_table.* (the field's layout),
         tables/unibench_checkpoints.*, figures/unibench_checkpoints.png and signature.txt."""
-        folder = Path(out_dir)
-        if folder.exists() and not folder.is_dir():
-            raise PredictionError(f"{folder}: exists and is not a folder; give --out a folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(out_dir, "--out")
         run = {"notebook": "emer score --dataset mer-unibench", "params": {"signature": self.signature}}
         save_table(self.table, "unibench", folder, **run, digits=2)
         save_table(self.wide(), "unibench_table", folder, **run, digits=2)
