@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -235,13 +237,20 @@ def read_manifest(
     path: str | Path, id_column: str = "name", subtitle_column: str = "subtitle", sex_column: str = "sex"
 ) -> dict[str, dict[str, str]]:
     """``{clip id: {"subtitle": ..., "sex": ...}}`` from a CSV table with an id column and a subtitle
-    column, a speaker-sex column (``male``/``female``), or both; empty cells are left out."""
+    column, a speaker-sex column (``male``/``female``), or both; empty cells are left out. The CSV is read
+    strictly: a quote that is never closed (it would swallow every row after it) or text after a closing
+    quote raises :class:`MediaError` naming the line where the row starts."""
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"{path}: clip table not found")
     with io.StringIO(decode_text(path.read_bytes(), path), newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
+        reader = csv.DictReader(handle, strict=True)
+        try:
+            columns = reader.fieldnames or []
+        except csv.Error as exc:
+            raise MediaError(
+                f"{path}, line 1: the header is not well-formed CSV ({exc}); fix its quoting"
+            ) from None
         if id_column not in columns or not {subtitle_column, sex_column} & set(columns):
             raise MediaError(
                 f"{path}: the clip table needs an id column {id_column!r} and a subtitle column "
@@ -249,7 +258,7 @@ def read_manifest(
                 "name them with --id-column / --subtitle-column"
             )
         table: dict[str, dict[str, str]] = {}
-        for row in reader:
+        for row in _strict_rows(reader, path):
             entry = {}
             subtitle = (row.get(subtitle_column) or "").strip()
             sex = (row.get(sex_column) or "").strip().lower()
@@ -266,6 +275,45 @@ def read_manifest(
         return table
 
 
+def _strict_rows(reader: csv.DictReader, path: Path):
+    """The rows of ``reader``; a CSV error names the line where the faulty row starts."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            hint = "a quote opened there is never closed" if "end of data" in str(exc) else "fix its quoting"
+            raise MediaError(f"{path}, line {start}: not well-formed CSV ({exc}): {hint}") from None
+        yield row
+
+
+class ManifestWarning(UserWarning):
+    """Manifest rows and clips that do not match (a typo in an id leaves a clip without its subtitle)."""
+
+
+def _check_manifest_ids(
+    manifest: str | Path, table: dict, files: list[Path], ids: list[str], whole_folder: bool
+) -> None:
+    """Warn about manifest ids that match no clip (only for a whole folder) and clips with no row."""
+    names = {*ids, *(p.name for p in files)}
+    unused = sorted(name for name in table if name not in names) if whole_folder else []
+    unlisted = [i for p, i in zip(files, ids, strict=True) if i not in table and p.name not in table]
+    parts = []
+    if unused:
+        parts.append(f"{len(unused)} id(s) match no clip, first {unused[:3]}")
+    if unlisted:
+        parts.append(f"{len(unlisted)} clip(s) have no row, first {unlisted[:3]}")
+    if parts:
+        warnings.warn(
+            f"{manifest}: {'; '.join(parts)}. Ids are file stems or names; check the id column (--id-column) "
+            "and the file names (a clip with no row takes its subtitle from a sidecar .srt/.txt, if any)",
+            ManifestWarning,
+            stacklevel=3,
+        )
+
+
 def find_clips(
     folder: str | Path,
     manifest: str | Path | None = None,
@@ -279,14 +327,16 @@ def find_clips(
     speaker's sex) when it has one for the clip, else from a sidecar ``<stem>.srt`` or ``<stem>.txt``
     beside the video, else it is None. A single media file may be given instead of a folder. Clip ids
     are file stems (the full file name where two files share a stem). A folder with no media file, or
-    two files that would get the same id, raise :class:`MediaError`.
+    two files that would get the same id, raise :class:`MediaError`. A media name that is a symbolic link
+    to nothing is kept as a clip (its record says it cannot be read), never skipped. Manifest ids that
+    match no clip, and clips with no manifest row, are reported with a :class:`ManifestWarning`.
     """
     folder = Path(folder)
     if folder.is_file():
         files = [folder]
     elif folder.is_dir():
-        present = [p for p in folder.iterdir() if p.is_file()]
-        files = sorted(p for p in present if p.suffix.lower() in MEDIA_EXTENSIONS)
+        present = [p for p in folder.iterdir() if p.is_file() or p.is_symlink()]
+        files = sorted(p for p in present if p.suffix.lower() in MEDIA_EXTENSIONS and not p.is_dir())
         if not files:
             seen = f"{len(present)} file(s), none of them" if present else "it is empty: no"
             raise MediaError(f"{folder}: no clips found ({seen} a media file: {', '.join(MEDIA_EXTENSIONS)})")
@@ -298,6 +348,8 @@ def find_clips(
     for clip_id in sorted({i for i in ids if ids.count(i) > 1}):
         same = [p.name for p, i in zip(files, ids, strict=True) if i == clip_id]
         raise MediaError(f"{folder}: {', '.join(same)} would share the clip id {clip_id!r}; rename one")
+    if manifest is not None:
+        _check_manifest_ids(manifest, table, files, ids, whole_folder=folder.is_dir())
     clips = []
     for path, clip_id in zip(files, ids, strict=True):
         entry = table.get(clip_id) or table.get(path.name) or {}
@@ -321,6 +373,10 @@ def _open(path: Path):
     import av
 
     if not path.is_file():
+        if path.is_symlink():
+            raise MediaError(
+                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist; fix or remove it"
+            )
         raise MediaError(f"{path}: file not found")
     try:
         return av.open(str(path))
