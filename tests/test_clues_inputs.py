@@ -354,11 +354,11 @@ def test_manifest_ids_matching_no_clip_are_reported(tmp_path: Path, capsys: pyte
     table = tmp_path / "clips.csv"
     table.write_text("name,subtitle\nclip_1,hello\nclip-2,typo\nclip_9,extra\n", encoding="utf-8")
     with pytest.warns(
-        ManifestWarning, match=r"2 id\(s\) match no clip, first \['clip-2', 'clip_9'\]; 1 clip"
+        ManifestWarning, match=r"2 id\(s\) match no clip in .*media, first \['clip-2', 'clip_9'\]"
     ):
         clips = find_clips(media, table)
     assert [c.subtitle for c in clips] == ["hello", None]
-    with pytest.warns(ManifestWarning, match="clip_2"):  # one clip of the folder: only its own row counts
+    with pytest.warns(ManifestWarning, match="no row for the clip 'clip_2'"):  # one clip: only its row counts
         find_clips(media / "clip_2.mp4", table)
     assert main(["clues", str(media), "--out", str(tmp_path / "out"), "--manifest", str(table)]) == 0
     err = capsys.readouterr().err

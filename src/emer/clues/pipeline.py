@@ -71,6 +71,7 @@ class ClueParams:
     frame_rate: float = 0.0  # if > 0: sample this many frames per second instead (at most max_frames)
     max_frames: int = 64
     skip_nonref: bool = True  # decode only frames that others reference (faster; see read_frames)
+    max_side: int = 1280  # frames are decoded to at most this longer side, pixels (0: full size)
     languages: tuple[str, ...] = ("en", "zh")
     visual: VisualParams = field(default_factory=VisualParams)
     acoustic: AcousticParams = field(default_factory=AcousticParams)
@@ -173,7 +174,7 @@ class ClueExtractor:
         tick = time.perf_counter()
         try:
             wanted = sample_times(duration, p.frames, p.frame_rate, p.max_frames)
-            times, frames = read_frames(clip.path, wanted, p.skip_nonref)
+            times, frames = read_frames(clip.path, wanted, p.skip_nonref, p.max_side)
         except NoStreamError:
             record["flags"].append("no_video")
             return
