@@ -130,6 +130,38 @@ def test_mer2023_npz_gives_the_authors_hit_rate(tmp_path, data_dir):
     assert card.options["families"] == ["hitrate"]
 
 
+def test_a_system_naming_every_class_is_flagged_beside_its_hit_rate(tmp_path, data_dir):
+    """Naming every class hits every sample: the hit rate is near perfect, but the classes per sample (and
+    labels per sample) beside it show why, and the system is flagged in the scorecard, its JSON, the
+    leaderboard and the notes. A system naming one class per sample is not flagged."""
+    test1 = load_mer2023_labels(data_dir)
+    test1 = test1[test1["split"] == "test1"]
+    every = "[happy, angry, sad, worried, surprised, fearful, disgusted, neutral]"
+    frame = pd.DataFrame({"name": test1["sample"], "openset": every})
+    flood = _csv(tmp_path / "flood.csv", frame)
+    honest = _csv(
+        tmp_path / "honest.csv",
+        frame.assign(openset="[" + test1["label"].str.replace("surprise", "surprised") + "]"),
+    )
+    out = tmp_path / "run"
+    card = score([str(flood), str(honest)], "mer2023-test1", data_dir=data_dir, n_boot=0, out_dir=out)
+    systems = {r.name: r for r in card.submitted}
+    assert systems["flood"].value("hit rate") > 95 and systems["flood"].value("classes per sample") > 5
+    assert systems["flood"].value("labels per sample") == 8
+    assert systems["flood"].flags == ["label-flooding"] and systems["honest"].flags == []
+    assert systems["honest"].value("classes per sample") <= 1
+    assert any(n.startswith("Label flooding: flood (") and "label-space precision" in n for n in card.notes)
+    saved = json.loads((out / "scorecard.json").read_text())
+    assert {s["system"]: s["flags"] for s in saved["systems"] if s["kind"] == "submitted"} == {
+        "flood": ["label-flooding"],
+        "honest": [],
+    }
+    assert "classes per sample" in saved["systems"][0]["metrics"]
+    board = pd.read_csv(out / "tables" / "leaderboard.csv").set_index("system")
+    assert board.loc["flood", "flag"] == "label-flooding" and pd.isna(board.loc["honest", "flag"])
+    assert "flag: label flooding" in card.summary()
+
+
 # --- bad input ---------------------------------------------------------------------------------------------
 def test_unknown_missing_and_duplicate_names(tmp_path, data_dir, gold):
     frame = pd.DataFrame({"name": gold["sample"], "openset": gold["raw"]})

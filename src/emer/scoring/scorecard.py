@@ -14,7 +14,15 @@ import pandas as pd
 
 from emer.files import make_folder
 from emer.report import save_figure, save_table
-from emer.scoring.families import EW_ORDER, HIT_METRICS, SENTIMENT_METRICS, SET_METRICS, Metric
+from emer.scoring.families import (
+    EW_ORDER,
+    HIT_METRICS,
+    SENTIMENT_METRICS,
+    SET_METRICS,
+    Metric,
+    flooding,
+    flooding_note,
+)
 from emer.scoring.signature import ScoringRun, signature
 
 if TYPE_CHECKING:
@@ -28,6 +36,7 @@ SUMMARY = [
     "Avg",
     "hit rate",
     "label-space precision",
+    "classes per sample",
     "sentiment WAF",
     "sentiment accuracy",
     "bleu_4",
@@ -61,6 +70,7 @@ class SystemResult:
     dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     labels: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # label-flooding (families.FLOOD_CLASSES)
 
     def value(self, metric: str) -> float:
         """The score (mean over runs when the labels were extracted several times)."""
@@ -93,6 +103,7 @@ class SystemResult:
             "metrics": metrics,
             "dropped_labels": self.dropped or None,
             "warnings": self.warnings,
+            "flags": self.flags,
         }
 
 
@@ -122,6 +133,14 @@ class Scorecard:
             )
         ranked = [r for r in results if rank_by in r.metrics and r.is_final]
         notes = [scoring.dataset.baseline_note] if scoring.dataset.baseline_note else []
+        flooded = flooding(
+            {r.name: r.value("classes per sample") for r in results if "classes per sample" in r.metrics}
+        )
+        for result in results:
+            if result.name in flooded and "label-flooding" not in result.flags:
+                result.flags.append("label-flooding")
+        if flooded:
+            notes.append(flooding_note(flooded))
         paired = paired_tests(ranked, rank_by, scoring)
         leaderboard = _leaderboard(ranked, rank_by, paired, scoring)
         checkpoints = _checkpoint_table(results, submissions, rank_by)
@@ -227,6 +246,10 @@ class Scorecard:
                         text += f" [{low:.2f}, {high:.2f}]"
                     shown.append(text)
             lines.append(f"{result.name}: " + "; ".join(shown))
+            if "label-flooding" in result.flags:
+                lines.append(
+                    f"  flag: label flooding ({result.value('classes per sample'):.1f} classes per sample)"
+                )
             for warning in result.warnings[:3]:
                 lines.append(f"  warning: {warning}")
             if len(result.warnings) > 3:
@@ -360,6 +383,7 @@ def _leaderboard(
                 "high": high,
                 "submitted": result.kind == "submitted",
                 "tied_with_best": not bool(significant.get(result.name, False)),
+                "flag": ", ".join(result.flags),
             }
         )
     board = pd.DataFrame(rows)

@@ -35,6 +35,7 @@ from emer.files import make_folder
 from emer.metrics.significance import bootstrap_draws
 from emer.report import save_figure, save_table
 from emer.scoring.core import ScoreOptions, Scoring
+from emer.scoring.families import flooding_note
 from emer.scoring.inputs import PredictionError, read_prediction
 from emer.scoring.scorecard import SystemResult
 from emer.scoring.systems import DATA_PREFIX, SUFFIXES, natural_key, stage_groups
@@ -221,9 +222,11 @@ def score_unibench(
             if suffix and not _has_descriptions_and_more(here):
                 continue
             items = [f"{f.system}{suffix}={f.path}" for f in here]
-            card_rows, card_checkpoints, card_draws, signature = _score_dataset(
+            card_rows, card_checkpoints, card_draws, signature, flooded = _score_dataset(
                 spec, route, items, data_dir, select
             )
+            if flooded:
+                notes.append(f"{spec.unibench}: {flooding_note(flooded)}")
             rows += card_rows
             per_checkpoint += card_checkpoints
             draws.update(card_draws)
@@ -256,9 +259,12 @@ def _has_descriptions_and_more(found: list[Found]) -> bool:
 
 def _score_dataset(
     spec: DatasetSpec, options: ScoreOptions, items: list[str], data_dir, select: str | None
-) -> tuple[list[dict], list[dict], dict, str]:
+) -> tuple[list[dict], list[dict], dict, str, dict[str, float]]:
+    """Rows of the table, per-checkpoint rows, bootstrap draws, the signature and the checkpoints flagged
+    for label flooding (name -> classes per sample)."""
     scoring = Scoring(options, data_dir)
     card = scoring.run(items)
+    flooded = {r.name: r.value("classes per sample") for r in card.submitted if "label-flooding" in r.flags}
     headline, beside = METRICS[spec.gold]
     rows, checkpoints, draws = [], [], {}
     for system in dict.fromkeys(r.checkpoint_of or r.name for r in card.submitted):
@@ -298,7 +304,7 @@ def _score_dataset(
                 )
                 if metric == headline and sample_draws is not None:
                     draws[(system, spec.unibench, selection)] = sample_draws
-    return rows, checkpoints, draws, card.signature
+    return rows, checkpoints, draws, card.signature, flooded
 
 
 def _checkpoint_name(result: SystemResult) -> str:
