@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -63,3 +64,17 @@ def test_lmms_requirements_share_the_project_pins() -> None:
     shared = sorted(set(pins) & set(project) - {"av"})
     assert len(shared) >= 15
     assert {name: pins[name] for name in shared} == {name: project[name] for name in shared}
+
+
+def test_no_openai_sdk_is_pinned_or_imported() -> None:
+    """The openai backend speaks HTTP with the standard library; the SDK pin was unused and is gone."""
+    assert not any(pin.lower().startswith("openai==") for pin in _pyproject_pins() | _environment_pins())
+    sources = [
+        p
+        for folder in ("src", "notebooks", "tests", "benchmarks", "tools")
+        for p in (ROOT / folder).rglob("*.py")
+    ]
+    imports = [
+        p for p in sources if re.search(r"^\s*(?:import|from)\s+openai\b", p.read_text(), re.MULTILINE)
+    ]
+    assert imports == []

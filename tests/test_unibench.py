@@ -310,7 +310,8 @@ def test_the_fields_steps_run_through_a_server_and_replay(data_dir: Path, tmp_pa
     finally:
         server.shutdown()
         server.server_close()
-    assert server.tasks.count("labels") == server.tasks.count("sentiment") == len(valence)
+    # one call per distinct prompt: identical descriptions share a cache key and are sent once
+    assert server.tasks.count("labels") == server.tasks.count("sentiment") == len(set(texts)) == 2
     result = card.submitted[0]
     assert result.label_source == "extracted" and result.sentiment_source == "mapped"
     assert result.value("sentiment accuracy") == pytest.approx(100.0)  # the server's steps follow the gold

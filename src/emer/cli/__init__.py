@@ -36,11 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from emer.data import DataError
+    from emer.files import OutputPathError
     from emer.nbrun import NotebookError, ParamsError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, ParamsError, NotebookError) as exc:
+    except (DataError, ParamsError, NotebookError, OutputPathError) as exc:
         print(f"emer: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("emer: interrupted; files already written are kept", file=sys.stderr)
+        return 130

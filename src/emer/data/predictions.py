@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from emer.files import write_atomic
 
 FILE_PATTERN = re.compile(r"^predictions-(?P<strategy>[^/]+)\.jsonl$")
 FIELDS = ("name", "strategy", "status", "description", "labels", "error")
@@ -58,9 +59,7 @@ def write_predictions(lines: Iterable[dict], path: str | os.PathLike) -> int:
     rows = sorted(lines, key=lambda line: line["name"])
     text = "".join(json.dumps({k: row[k] for k in FIELDS}, ensure_ascii=False) + "\n" for row in rows)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
-        tmp.write(text.encode("utf-8"))
-    os.replace(tmp.name, path)
+    write_atomic(path, text.encode("utf-8"))
     return sum(row["status"] == "ok" for row in rows)
 
 

@@ -72,6 +72,8 @@ class ScoreOptions:
             raise ValueError(f"language must be 'en' or 'zh', not {self.language!r}")
         if isinstance(self.n_boot, bool) or not isinstance(self.n_boot, int) or self.n_boot < 0:
             raise ValueError(f"n_boot must be a whole number, 0 (no intervals) or more, not {self.n_boot!r}")
+        if self.n_boot == 1:
+            raise ValueError("n_boot=1: one draw is no interval; give 0 (no intervals) or 2 or more (1000)")
         if not 0 < self.confidence < 1:
             raise ValueError(f"confidence must be in (0, 1), not {self.confidence}")
 

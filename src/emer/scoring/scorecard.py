@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from emer.files import make_folder
 from emer.report import save_figure, save_table
-from emer.scoring.families import EW_ORDER, HIT_METRICS, SENTIMENT_METRICS, SET_METRICS, Metric
+from emer.scoring.families import (
+    EW_ORDER,
+    HIT_METRICS,
+    SENTIMENT_METRICS,
+    SET_METRICS,
+    Metric,
+    flooding,
+    flooding_note,
+)
 from emer.scoring.signature import ScoringRun, signature
 
 if TYPE_CHECKING:
@@ -27,6 +36,7 @@ SUMMARY = [
     "Avg",
     "hit rate",
     "label-space precision",
+    "classes per sample",
     "sentiment WAF",
     "sentiment accuracy",
     "bleu_4",
@@ -61,6 +71,7 @@ class SystemResult:
     dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     labels: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # label-flooding (families.FLOOD_CLASSES)
 
     def value(self, metric: str) -> float:
         """The score (mean over runs when the labels were extracted several times)."""
@@ -94,6 +105,7 @@ class SystemResult:
             "metrics": metrics,
             "dropped_labels": self.dropped or None,
             "warnings": self.warnings,
+            "flags": self.flags,
         }
 
 
@@ -135,6 +147,14 @@ class Scorecard:
                 "released baselines and the paired tests on the same samples; intervals reflect the subset's "
                 "size. Do not rank these scores against figures computed on all samples."
             )
+        flooded = flooding(
+            {r.name: r.value("classes per sample") for r in results if "classes per sample" in r.metrics}
+        )
+        for result in results:
+            if result.name in flooded and "label-flooding" not in result.flags:
+                result.flags.append("label-flooding")
+        if flooded:
+            notes.append(flooding_note(flooded))
         paired = paired_tests(ranked, rank_by, scoring)
         leaderboard = _leaderboard(ranked, rank_by, paired, scoring)
         checkpoints = _checkpoint_table(results, submissions, rank_by)
@@ -257,6 +277,10 @@ class Scorecard:
                 lines.append(
                     f"  {len(result.failed)} clip(s) failed in emer explain, not scored; first {first}"
                 )
+            if "label-flooding" in result.flags:
+                lines.append(
+                    f"  flag: label flooding ({result.value('classes per sample'):.1f} classes per sample)"
+                )
             for warning in result.warnings[:3]:
                 lines.append(f"  warning: {warning}")
             if len(result.warnings) > 3:
@@ -282,8 +306,7 @@ class Scorecard:
         """Write scorecard.json, scores, per_sample, leaderboard (+ figure), paired_tests, checkpoints."""
         from emer.scoring.leaderboard import leaderboard_figure
 
-        folder = Path(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(out_dir, "the scorecard folder")
         text = json.dumps(
             self.to_json(), indent=2, ensure_ascii=False, allow_nan=False, default=_json_default
         )
@@ -402,6 +425,7 @@ def _leaderboard(
                 "high": high,
                 "submitted": result.kind == "submitted",
                 "tied_with_best": not bool(significant.get(result.name, False)),
+                "flag": ", ".join(result.flags),
             }
         )
     board = pd.DataFrame(rows)

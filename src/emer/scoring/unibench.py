@@ -31,9 +31,11 @@ import pandas as pd
 
 from emer.data import data_folder
 from emer.data.datasets import UNIBENCH_ORDER, DatasetSpec, get_spec, specs, unibench_specs
+from emer.files import make_folder
 from emer.metrics.significance import bootstrap_draws
 from emer.report import save_figure, save_table
 from emer.scoring.core import ScoreOptions, Scoring
+from emer.scoring.families import flooding_note
 from emer.scoring.inputs import PredictionError, read_prediction
 from emer.scoring.scorecard import SystemResult
 from emer.scoring.systems import DATA_PREFIX, SUFFIXES, natural_key, stage_groups
@@ -101,10 +103,7 @@ class Unibench:
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write tables/unibench.* (long), tables/unibench_table.* (the field's layout),
         tables/unibench_checkpoints.*, figures/unibench_checkpoints.png and signature.txt."""
-        folder = Path(out_dir)
-        if folder.exists() and not folder.is_dir():
-            raise PredictionError(f"{folder}: exists and is not a folder; give --out a folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(out_dir, "--out")
         run = {"notebook": "emer score --dataset mer-unibench", "params": {"signature": self.signature}}
         save_table(self.table, "unibench", folder, **run, digits=2)
         save_table(self.wide(), "unibench_table", folder, **run, digits=2)
@@ -231,9 +230,11 @@ def score_unibench(
             if suffix and not _has_descriptions_and_more(here):
                 continue
             items = [f"{f.system}{suffix}={f.path}" for f in here]
-            card_rows, card_checkpoints, card_draws, signature, coverage[spec.unibench] = _score_dataset(
-                spec, route, items, data_dir, select
+            card_rows, card_checkpoints, card_draws, signature, coverage[spec.unibench], flooded = (
+                _score_dataset(spec, route, items, data_dir, select)
             )
+            if flooded:
+                notes.append(f"{spec.unibench}: {flooding_note(flooded)}")
             rows += card_rows
             per_checkpoint += card_checkpoints
             draws.update(card_draws)
@@ -273,9 +274,12 @@ def _has_descriptions_and_more(found: list[Found]) -> bool:
 
 def _score_dataset(
     spec: DatasetSpec, options: ScoreOptions, items: list[str], data_dir, select: str | None
-) -> tuple[list[dict], list[dict], dict, str, tuple[int, int]]:
+) -> tuple[list[dict], list[dict], dict, str, tuple[int, int], dict[str, float]]:
+    """Rows of the table, per-checkpoint rows, bootstrap draws, the signature, the coverage and the
+    checkpoints flagged for label flooding (name -> classes per sample)."""
     scoring = Scoring(options, data_dir)
     card = scoring.run(items)
+    flooded = {r.name: r.value("classes per sample") for r in card.submitted if "label-flooding" in r.flags}
     headline, beside = METRICS[spec.gold]
     rows, checkpoints, draws = [], [], {}
     for system in dict.fromkeys(r.checkpoint_of or r.name for r in card.submitted):
@@ -315,7 +319,7 @@ def _score_dataset(
                 )
                 if metric == headline and sample_draws is not None:
                     draws[(system, spec.unibench, selection)] = sample_draws
-    return rows, checkpoints, draws, card.signature, card.coverage
+    return rows, checkpoints, draws, card.signature, card.coverage, flooded
 
 
 def _checkpoint_name(result: SystemResult) -> str:

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pandas as pd
 from emer.clues.pipeline import record_path
 from emer.data.predictions import prediction_line
 from emer.data.predictions import write_predictions as write_prediction_lines
+from emer.files import write_atomic
 
 SUMMARY_COLUMNS = [
     "clip",
@@ -32,10 +31,7 @@ SUMMARY_COLUMNS = [
 
 
 def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
-        tmp.write(text.encode("utf-8"))
-    os.replace(tmp.name, path)
+    write_atomic(path, text.encode("utf-8"))
 
 
 def model_record_path(out_dir: Path, pipeline: str, setting: str, clip: str) -> Path:
