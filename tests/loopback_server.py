@@ -6,7 +6,9 @@ Its behaviour is chosen by the requested model name:
 - ``flaky``: HTTP 503 the first time a request body is seen, then answers; ``error500``: always HTTP 500;
 - ``badjson``: a 200 whose body is not JSON;
 - ``limit``: HTTP 400 with vLLM's wording when a prompt has more than ``max_images`` images;
-- ``noaudio``: HTTP 400 when a prompt has an ``input_audio`` part.
+- ``noaudio``: HTTP 400 when a prompt has an ``input_audio`` part;
+- ``obedient``: a model that follows whatever its last message asks: it answers with the last bracketed
+  list written there (an injected "Output: [...]" in a described text), or ``[]``.
 
 For each request it records (``server.seen``) the model, the prompt text, its language, and per part
 the type, MIME type, decoded size (JPEG width/height and mean brightness; WAV rate/channels/seconds).
@@ -164,6 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         if model == "noaudio" and any(p.get("type") == "input_audio" for p in parts):
             message = "Audio input is not supported by this model."
             return self._send(400, json.dumps({"error": {"message": message}}).encode())
+        answer = _obeyed(messages) if model == "obedient" else _answer(text, parts)
         body = {
             "id": "chatcmpl-loopback",
             "object": "chat.completion",
@@ -172,13 +175,20 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": _answer(text, parts)},
+                    "message": {"role": "assistant", "content": answer},
                     "finish_reason": "stop",
                 }
             ],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
         }
         self._send(200, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+
+def _obeyed(messages: list[dict]) -> str:
+    """The last bracketed list of the last message (what an injected instruction asks for), or []."""
+    last = messages[-1].get("content", "") if messages else ""
+    lists = re.findall(r"\[[^\[\]]*\]", last if isinstance(last, str) else "")
+    return lists[-1] if lists else "[]"
 
 
 def _answer(text: str, parts: list[dict]) -> str:

@@ -102,3 +102,56 @@ def test_cli_explain_writes_records_and_resumes(data_dir: Path, tmp_path: Path, 
     stamp = record_path(out, "face", "explanations/S2").stat().st_mtime_ns
     assert main(args) == 0  # everything done: nothing is rewritten
     assert record_path(out, "face", "explanations/S2").stat().st_mtime_ns == stamp
+
+
+def test_explain_then_score_with_no_glue(data_dir: Path, tmp_path: Path, capsys) -> None:
+    """`emer explain CLIPS --out O && emer score O --dataset mer2023-train --subset given`: the run writes
+    one predictions file per strategy, the scorer reads the folder as it is (each strategy a system), a
+    clip that failed is listed, never scored as an empty answer, and the coverage is printed."""
+    import json
+
+    from emer.data.loaders import load_mer2023_labels
+
+    labels = load_mer2023_labels(data_dir)
+    train = labels[labels["split"] == "train"].sort_values("sample")
+    happy, angry = (
+        train[train["label"] == "happy"]["sample"].iloc[0],
+        train[train["label"] == "angry"]["sample"].iloc[0],
+    )
+    media = tmp_path / "media"
+    speech = demo.synthesize_speech(SUBTITLE, "en-us+f2")
+    for name in (happy, angry):
+        demo.make_clip(media / f"{name}.mp4", seconds=len(speech) / 16000, audio=speech)
+        (media / f"{name}.txt").write_text(SUBTITLE, encoding="utf-8")
+    broken = train["sample"].iloc[-1]
+    (media / f"{broken}.mp4").write_bytes(b"not a video")
+    out = tmp_path / "out"
+    args = ["explain", str(media), "--out", str(out), "--strategy", "S0", "S2", "--frames", "3"]
+    assert main([*args, "--languages", "en", "--no-progress", "--data-dir", str(data_dir)]) == 0
+    lines = [json.loads(x) for x in (out / "predictions-S2.jsonl").read_text().splitlines()]
+    assert [(x["name"], x["strategy"]) for x in lines] == [(n, "S2") for n in sorted((happy, angry, broken))]
+    assert {x["name"]: x["status"] for x in lines}[broken] == "skipped" and (
+        out / "predictions-S0.jsonl"
+    ).is_file()
+    capsys.readouterr()
+
+    score_args = ["score", str(out), "--dataset", "mer2023-train", "--subset", "given", "--n-boot", "50"]
+    assert main([*score_args, "--out", str(tmp_path / "card"), "--data-dir", str(data_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "scored 2 of 3,373 samples of mer2023-train (--subset given)" in printed
+    assert "out S0:" in printed and "out S2:" in printed  # each strategy a system
+    assert "1 clip(s) failed in emer explain, not scored" in printed
+    card = json.loads((tmp_path / "card" / "scorecard.json").read_text())
+    assert card["coverage"] == {"scored": 2, "of": 3373, "subset": "given"}
+    s2 = next(s for s in card["systems"] if s["system"] == "out S2")
+    assert (
+        s2["labels"] == "given"
+        and s2["metrics"]["hit rate"]["n_scored"] == 2
+        and broken in s2["failed_clips"]
+    )
+    assert "subset:given(2/3373)@" in card["signature"]
+    board = (tmp_path / "card" / "tables" / "leaderboard.csv").read_text()
+    assert "2 of 3,373" in board
+
+    assert main(["score", str(out), "--dataset", "mer2023-train", "--data-dir", str(data_dir)]) == 2
+    assert "failed in emer explain" in capsys.readouterr().err  # the full split needs every sample

@@ -12,7 +12,14 @@ import pytest
 
 from emer.cli import main
 from emer.clues import pipeline
-from emer.clues.media import MediaError, find_clips, read_manifest, read_subtitle_file, write_clip
+from emer.clues.media import (
+    ManifestWarning,
+    MediaError,
+    find_clips,
+    read_manifest,
+    read_subtitle_file,
+    write_clip,
+)
 from emer.clues.pipeline import ClueExtractor, ClueParams, read_record, run_clues
 
 SR = 16000
@@ -311,3 +318,61 @@ def test_preflight_accepts_a_server_that_answers() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------------- links, manifests, output folders
+
+
+def test_dangling_symlink_is_a_clip_with_an_unreadable_record(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    write_clip(media / "good.mp4", _frames(10), fps=10, audio=_tone(1.0))
+    (media / "gone.mp4").symlink_to(tmp_path / "moved-away.mp4")
+    assert [c.clip for c in find_clips(media)] == ["gone", "good"]
+    table = run_clues(media, tmp_path / "out", PARAMS, progress=False)
+    gone = read_record(pipeline.record_path(tmp_path / "out", "gone"))
+    assert (
+        gone["status"] == "unreadable"
+        and "symbolic link to" in gone["error"]
+        and "moved-away" in gone["error"]
+    )
+    assert table.set_index("clip").loc["good", "status"] != "unreadable"
+
+
+def test_manifest_with_an_unterminated_quote_names_the_line(tmp_path: Path) -> None:
+    table = tmp_path / "clips.csv"
+    table.write_text('name,subtitle\na,"hello\nb,world\nc,again\n', encoding="utf-8")
+    with pytest.raises(MediaError, match=r"clips.csv, line 2: not well-formed CSV .*never closed"):
+        read_manifest(table)
+    table.write_text('name,subtitle\na,"two\nlines"\nb,world\n', encoding="utf-8")  # a quoted newline is fine
+    assert read_manifest(table) == {"a": {"subtitle": "two\nlines"}, "b": {"subtitle": "world"}}
+
+
+def test_manifest_ids_matching_no_clip_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    media = tmp_path / "media"
+    write_clip(media / "clip_1.mp4", _frames(10), fps=10, audio=_tone(1.0))
+    write_clip(media / "clip_2.mp4", _frames(10), fps=10, audio=_tone(1.0))
+    table = tmp_path / "clips.csv"
+    table.write_text("name,subtitle\nclip_1,hello\nclip-2,typo\nclip_9,extra\n", encoding="utf-8")
+    with pytest.warns(
+        ManifestWarning, match=r"2 id\(s\) match no clip in .*media, first \['clip-2', 'clip_9'\]"
+    ):
+        clips = find_clips(media, table)
+    assert [c.subtitle for c in clips] == ["hello", None]
+    with pytest.warns(ManifestWarning, match="no row for the clip 'clip_2'"):  # one clip: only its row counts
+        find_clips(media / "clip_2.mp4", table)
+    assert main(["clues", str(media), "--out", str(tmp_path / "out"), "--manifest", str(table)]) == 0
+    err = capsys.readouterr().err
+    assert "emer: warning: " in err and "match no clip" in err and "Traceback" not in err
+
+
+def test_out_that_is_a_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_clip(tmp_path / "media" / "clip.mp4", _frames(10), fps=10, audio=_tone(1.0))
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    for command in ("clues", "explain"):
+        assert main([command, str(tmp_path / "media"), "--out", str(taken)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"emer: error: {taken}: --out is a file, not a folder") and err.count("\n") == 1
+    with pytest.raises(ValueError, match="lies under .*taken, which is a file"):
+        run_clues(tmp_path / "media", taken / "sub", PARAMS, progress=False)
+    assert taken.read_text() == "not a folder"

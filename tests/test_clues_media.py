@@ -98,3 +98,26 @@ def test_missing_streams_and_corrupt_files(tmp_path: Path) -> None:
         probe(corrupt)
     with pytest.raises(MediaError, match="file not found"):
         probe(tmp_path / "nothing.mp4")
+
+
+def test_frames_are_decoded_at_the_size_they_are_used_at(tmp_path: Path) -> None:
+    """max_side shrinks each picked frame as it is decoded, to the bits of shrinking the full-size frame;
+    the model pipeline's JPEG payloads (hence its cache keys) are those of the full-size frames."""
+    from emer.clues.demo import camera_frames, portrait
+    from emer.clues.model_pipeline.payloads import load_clip_media
+    from emer.clues.pipeline import ClueParams
+    from emer.llm.multimodal import MediaSettings, encode_jpeg, resize_longest
+
+    path = write_clip(tmp_path / "wide.mp4", camera_frames(portrait(), 10, size=(960, 544)), fps=10)
+    times = sample_times(probe(path).duration, count=4)
+    _, full = read_frames(path, times)
+    _, small = read_frames(path, times, max_side=300)
+    assert full[0].shape == (544, 960, 3) and small[0].shape == (170, 300, 3)
+    assert all(np.array_equal(s, resize_longest(f, 300)) for s, f in zip(small, full, strict=True))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(read_frames(path, times, max_side=2000)[1], full, strict=True)
+    )
+    settings = MediaSettings(frames=4, image_size=448)
+    sent = load_clip_media(find_clips(path)[0], settings).frames
+    assert sent == [encode_jpeg(f, 448, settings.jpeg_quality) for f in full]
+    assert ClueParams().max_side == 1280

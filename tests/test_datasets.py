@@ -196,3 +196,28 @@ def test_iemocap_names_outside_session_5_are_explained(data_dir: Path, tmp_path:
         PredictionError, match="1 of them are from sessions 1-4 .* scores IEMOCAP's session 5"
     ):
         score(str(file), "iemocap", data_dir=data_dir, allow_missing=True, n_boot=0)
+
+
+def test_mer2023_and_the_sentiment_datasets_take_the_users_copy(data_dir: Path, tmp_path: Path) -> None:
+    test1 = load_dataset("mer2023-test1", data_dir, baselines=False)
+    table = pd.DataFrame({"name": test1.samples, "discrete": [test1.onehot[s] for s in test1.samples]})
+    mine = load_dataset("mer2023-test1", data_dir, labels=_csv(tmp_path / "test1-label.csv", table))
+    assert mine.onehot == test1.onehot and mine.user_sha256 and mine.files == []
+    for name in ("cmumosi", "cmumosei", "simsv2"):
+        public = load_dataset(name, data_dir, baselines=False)
+        corpus = {s: {"emo": 0, "val": v} for s, v in public.valence.items()}
+        copy = load_dataset(name, data_dir, labels=_npz(tmp_path / f"{name}.npz", test_corpus=corpus))
+        assert copy.valence == public.valence, name
+
+
+def test_melds_own_csv_format_on_a_synthetic_copy(data_dir: Path, tmp_path: Path) -> None:
+    rows = [
+        {"Sr No.": i, "Utterance": "Oh.", "Speaker": "Joey", "Emotion": "joy" if i % 2 else "fear",
+         "Sentiment": "positive", "Dialogue_ID": i // 10, "Utterance_ID": i % 10, "Season": 1, "Episode": 1}
+        for i in range(2610)
+    ]  # fmt: skip
+    dataset = load_dataset("meld", data_dir, labels=_csv(tmp_path / "test_sent_emo.csv", pd.DataFrame(rows)))
+    assert dataset.onehot["test_dia0_utt1"] == "joy" and dataset.onehot["test_dia260_utt9"] == "joy"
+    rows[3]["Emotion"] = "happy"
+    with pytest.raises(GoldError, match=r"row 5 \(test_dia0_utt3\): label 'happy' is not one of the classes"):
+        load_dataset("meld", data_dir, labels=_csv(tmp_path / "bad_sent_emo.csv", pd.DataFrame(rows)))

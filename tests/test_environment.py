@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -47,3 +48,33 @@ def test_no_deps_requirements_are_pinned_and_separate() -> None:
     assert pins and all("==" in pin for pin in pins)
     names = {pin.split("==")[0].lower() for pin in pins}
     assert not names & {pin.split("==")[0].lower() for pin in _pyproject_pins()}
+
+
+def test_lmms_requirements_share_the_project_pins() -> None:
+    """requirements-lmms.txt (.venv-lmms) pins every package exactly, leaves torchvision out, and gives the
+    packages it shares with pyproject.toml the same pins, av excepted (lmms-eval requires av<16)."""
+    lines = (ROOT / "requirements-lmms.txt").read_text().splitlines()
+    pins = dict(
+        line.split("#")[0].strip().lower().replace("_", "-").split("==")
+        for line in lines
+        if line.split("#")[0].strip()
+    )
+    assert pins["lmms-eval"] == "0.7.3" and pins["torch"] == "2.13.0" and "torchvision" not in pins
+    project = dict(pin.lower().split("==") for pin in _pyproject_pins())
+    shared = sorted(set(pins) & set(project) - {"av"})
+    assert len(shared) >= 15
+    assert {name: pins[name] for name in shared} == {name: project[name] for name in shared}
+
+
+def test_no_openai_sdk_is_pinned_or_imported() -> None:
+    """The openai backend speaks HTTP with the standard library; the SDK pin was unused and is gone."""
+    assert not any(pin.lower().startswith("openai==") for pin in _pyproject_pins() | _environment_pins())
+    sources = [
+        p
+        for folder in ("src", "notebooks", "tests", "benchmarks", "tools")
+        for p in (ROOT / folder).rglob("*.py")
+    ]
+    imports = [
+        p for p in sources if re.search(r"^\s*(?:import|from)\s+openai\b", p.read_text(), re.MULTILINE)
+    ]
+    assert imports == []

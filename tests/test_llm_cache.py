@@ -436,3 +436,31 @@ def test_a_replay_miss_names_every_file_read(tmp_path: Path, monkeypatch: pytest
         extract_ov_labels(_runner(ScriptedBackend(), cache), _texts(2))
     assert str(project / "llm-calls.sqlite") in str(miss.value)
     assert str(tmp_path / "user" / "llm" / "llm-calls.sqlite") in str(miss.value)
+
+
+def test_identical_requests_in_one_batch_are_sent_once(tmp_path: Path) -> None:
+    """60 identical prompts (one cache key) make one call; every sample gets the answer, recorded once."""
+    backend = ScriptedBackend()
+    texts = pd.DataFrame({"sample": [f"s{i:02d}" for i in range(60)], "text": ["the same text"] * 60})
+    with open_cache(tmp_path, "read-write") as cache:
+        out = extract_ov_labels(_runner(backend, cache), texts)
+        assert backend.calls == 1
+        assert out["labels"].tolist() == [["happy"]] * 60 and (out["status"] == "ok").all()
+        assert cache.summary()[0]["calls"] == 1
+        again = extract_ov_labels(_runner(backend, cache), texts)
+    assert backend.calls == 1 and again["cached"].all()
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"retries": 2.5}, "retries must be a whole number of at least 0, not 2.5"),
+        ({"retries": -1}, "retries must be a whole number of at least 0, not -1"),
+        ({"concurrency": 0}, "concurrency must be a whole number of at least 1"),
+        ({"timeout_s": 0}, "timeout_s must be above 0"),
+        ({"backoff_s": -1.0}, "backoff_s must be at least 0"),
+    ],
+)
+def test_run_settings_are_checked(settings: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        RunSettings(**settings)

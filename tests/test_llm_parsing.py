@@ -68,6 +68,26 @@ def test_parse_groups() -> None:
         parse_groups("They all mean roughly the same thing.", words)
 
 
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("not happy, rather sad", "sad"),
+        ("He is not very happy. Sad, mostly.", "sad"),
+        ("She isn't angry but worried", "worried"),
+        ("neither happy nor angry: neutral", "neutral"),
+        ("不高兴，很伤心", "sad"),
+        ("happy, not sad", "happy"),
+    ],
+)
+def test_parse_onehot_skips_negated_class_words(answer: str, expected: str) -> None:
+    assert parse_onehot(answer) == expected
+
+
+def test_parse_onehot_with_only_negated_classes_is_malformed() -> None:
+    with pytest.raises(MalformedAnswer, match="only negated"):
+        parse_onehot("not happy")
+
+
 def test_parse_onehot_and_merged() -> None:
     assert parse_onehot("Angry.") == "angry"
     assert parse_onehot("The answer is sadness, not anger.") == "sad"

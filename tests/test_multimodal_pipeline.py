@@ -170,7 +170,10 @@ def test_server_failures_become_per_clip_statuses(server, clips, tmp_path) -> No
     assert set(table["status"]) == {"limit: too many images"}
     record = json.loads(model_record_path(tmp_path / "limit", "direct", "S0", "clip_a").read_text())
     assert "At most 4 image(s)" in record["error"] and "--frames" in record["error"]
-    assert _predictions(tmp_path / "limit/predictions-S0.jsonl") == []
+    listed = _predictions(tmp_path / "limit/predictions-S0.jsonl")  # listed as failed, never as empties
+    assert {(r["status"], r["labels"], r["description"]) for r in listed} == {
+        ("limit: too many images", None, "")
+    }
     ok = _run(
         server, clips, tmp_path / "limit", "direct", model="limit", text_model="limit", settings=_settings(4)
     )
@@ -236,8 +239,9 @@ def test_bad_clips_get_statuses_and_the_audio_is_capped(server, tmp_path) -> Non
     (heard,) = [p for r in server.received("normal", "Do not transcribe") for p in r["parts"][1:]]
     assert abs(heard["seconds"] - 1.0) < 0.01  # 3 s of audio, capped at 1 s
     lines = (tmp_path / "out/predictions-emer.jsonl").read_text().splitlines()
-    rows = {json.loads(x)["name"]: json.loads(x)["description"] for x in lines}
-    assert sorted(rows) == ["long", "silent_film"] and "no audio track" in rows["silent_film"]
+    rows = {json.loads(x)["name"]: json.loads(x) for x in lines}
+    assert {n: r["status"] for n, r in rows.items()} == status  # the broken clip listed as such
+    assert "no audio track" in rows["silent_film"]["description"] and rows["broken"]["description"] == ""
     broken = json.loads(model_record_path(tmp_path / "out", "emer", "emer", "broken").read_text())
     assert "broken.mp4" in broken["error"] and broken["flags"] == ["unreadable", "no_subtitle"]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,32 @@ def test_failed_download_reports_every_url(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(DataError) as info:
         store._download(entry, tmp_path / "x.npz")
     assert all(url in str(info.value) for url in entry.urls())
+
+
+def _edit_in_place_keeping_size_and_mtime(path: Path) -> None:
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[10] = ord("X") if data[10] != ord("X") else ord("Y")
+    with open(path, "r+b") as handle:  # same inode, same size
+        handle.write(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+@pytest.mark.parametrize("racy_ns", [store.RACY_NS, 0], ids=["fresh-file", "memoised"])
+def test_an_edit_in_place_with_size_and_mtime_restored_is_caught(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, racy_ns: int
+) -> None:
+    """The memo of verified files is keyed by the ctime too (which an edit cannot set back); a file changed
+    within RACY_NS of its hash is not memoised at all."""
+    monkeypatch.setattr(store, "RACY_NS", racy_ns)
+    target = tmp_path / GOLD
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(data_dir / GOLD, target)
+    time.sleep(0.05)  # past the file-time tick of the copy
+    assert data_path(GOLD, tmp_path) == target
+    time.sleep(0.05)
+    _edit_in_place_keeping_size_and_mtime(target)
+    with pytest.raises(ChecksumError, match="sha256 mismatch"):
+        data_path(GOLD, tmp_path)

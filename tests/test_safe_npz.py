@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.lib import format as npy_format
 
 from emer.data import DataError, UnsafePickleError, load_npz, safe_npz
 
@@ -197,3 +198,17 @@ def test_bad_pickle_opcodes_are_refused_before_anything_runs(tmp_path: Path) -> 
 
 def test_unsafe_pickle_is_a_data_error() -> None:
     assert issubclass(UnsafePickleError, DataError)
+
+
+def test_header_claiming_a_huge_shape_is_a_data_error(tmp_path: Path) -> None:
+    """A header claiming 10^12 float64 over 64 bytes of data: numpy would try to allocate 7.28 TiB."""
+    buffer = io.BytesIO()
+    npy_format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    buffer.write(b"\0" * 64)
+    path = tmp_path / "huge.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("x.npy", buffer.getvalue())
+    with pytest.raises(
+        DataError, match=r"huge.npz \[x\]: .*claims shape \(1000000000000,\).* holds 64 bytes"
+    ):
+        load_npz(path)

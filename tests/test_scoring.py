@@ -20,6 +20,7 @@ from emer.labels.wheel import wheel_groupings
 from emer.metrics.hitrate import HIT_RATE_METRICS, hit_rate_table
 from emer.metrics.wheel import EWScorer, ew_table
 from emer.scoring import Choices, Extractor, PredictionError, read_prediction, score
+from emer.scoring.scorecard import require_full_set
 
 LABELS_ONLY = {"metrics": ("ew", "sets", "hitrate"), "baselines": False, "n_boot": 20}
 S2_LABELS = "AffectGPT-2025/OV-MER/output/results-ovmerd/Chat-UniVi/" + (
@@ -130,6 +131,38 @@ def test_mer2023_npz_gives_the_authors_hit_rate(tmp_path, data_dir):
     assert card.options["families"] == ["hitrate"]
 
 
+def test_a_system_naming_every_class_is_flagged_beside_its_hit_rate(tmp_path, data_dir):
+    """Naming every class hits every sample: the hit rate is near perfect, but the classes per sample (and
+    labels per sample) beside it show why, and the system is flagged in the scorecard, its JSON, the
+    leaderboard and the notes. A system naming one class per sample is not flagged."""
+    test1 = load_mer2023_labels(data_dir)
+    test1 = test1[test1["split"] == "test1"]
+    every = "[happy, angry, sad, worried, surprised, fearful, disgusted, neutral]"
+    frame = pd.DataFrame({"name": test1["sample"], "openset": every})
+    flood = _csv(tmp_path / "flood.csv", frame)
+    honest = _csv(
+        tmp_path / "honest.csv",
+        frame.assign(openset="[" + test1["label"].str.replace("surprise", "surprised") + "]"),
+    )
+    out = tmp_path / "run"
+    card = score([str(flood), str(honest)], "mer2023-test1", data_dir=data_dir, n_boot=0, out_dir=out)
+    systems = {r.name: r for r in card.submitted}
+    assert systems["flood"].value("hit rate") > 95 and systems["flood"].value("classes per sample") > 5
+    assert systems["flood"].value("labels per sample") == 8
+    assert systems["flood"].flags == ["label-flooding"] and systems["honest"].flags == []
+    assert systems["honest"].value("classes per sample") <= 1
+    assert any(n.startswith("Label flooding: flood (") and "label-space precision" in n for n in card.notes)
+    saved = json.loads((out / "scorecard.json").read_text())
+    assert {s["system"]: s["flags"] for s in saved["systems"] if s["kind"] == "submitted"} == {
+        "flood": ["label-flooding"],
+        "honest": [],
+    }
+    assert "classes per sample" in saved["systems"][0]["metrics"]
+    board = pd.read_csv(out / "tables" / "leaderboard.csv").set_index("system")
+    assert board.loc["flood", "flag"] == "label-flooding" and pd.isna(board.loc["honest", "flag"])
+    assert "flag: label flooding" in card.summary()
+
+
 # --- bad input ---------------------------------------------------------------------------------------------
 def test_unknown_missing_and_duplicate_names(tmp_path, data_dir, gold):
     frame = pd.DataFrame({"name": gold["sample"], "openset": gold["raw"]})
@@ -179,6 +212,55 @@ def test_unparsable_rows_are_named_and_the_rest_scored(tmp_path, data_dir, gold)
     assert any("row 7" in w and "cannot parse" in w for w in result.warnings)
     assert result.labels[gold["sample"][5]] == []
     assert result.value("M-avg") < 100 and result.value("M-avg") > 95
+
+
+@pytest.mark.parametrize("marker", ["NaN", "inf", "-Infinity", "null"])
+def test_missing_value_markers_in_label_cells_are_warned_not_labels(tmp_path, gold, marker):
+    """A CSV label cell 'NaN' or 'inf' is a missing value written as text: no label 'nan', a warning."""
+    frame = pd.DataFrame({"name": gold["sample"][:3], "openset": [marker, "[happy, nan]", "[sad]"]})
+    prediction = read_prediction(_csv(tmp_path / "markers.csv", frame))
+    assert prediction.frame["labels"].tolist() == [None, ["happy"], ["sad"]]
+    assert any("row 2" in w and "missing-value marker" in w for w in prediction.warnings)
+    assert any("row 3" in w and "'nan'" in w and "dropped" in w for w in prediction.warnings)
+
+
+def test_jsonl_nan_labels_are_warned_like_infinity(tmp_path, gold):
+    lines = [
+        f'{{"name": "{gold["sample"][0]}", "labels": NaN}}',
+        f'{{"name": "{gold["sample"][1]}", "labels": Infinity}}',
+        f'{{"name": "{gold["sample"][2]}", "labels": null}}',
+    ]
+    path = tmp_path / "nan.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    prediction = read_prediction(path)
+    assert prediction.frame["labels"].tolist() == [None, None, []]
+    assert [w.split(": ")[0] for w in prediction.warnings] == [
+        f"{path}, line 1 ({gold['sample'][0]})",
+        f"{path}, line 2 ({gold['sample'][1]})",
+    ]
+
+
+def test_labels_per_sample_and_cell_size_are_capped_before_parsing(tmp_path, gold, monkeypatch):
+    """332 rows flooding every emotion word: refused at the first row, naming it, in well under a second."""
+    from emer.scoring import inputs
+
+    flood = "[" + ", ".join(f"emotion{i}" for i in range(1000)) + "]"
+    path = _csv(tmp_path / "flood.csv", pd.DataFrame({"name": gold["sample"], "openset": flood}))
+    with pytest.raises(
+        PredictionError, match=rf"row 2 \({gold['sample'][0]}\): 1,000 labels, over the limit"
+    ):
+        read_prediction(path)
+    huge = "[" + ", ".join(f"emotion{i}" for i in range(25_000)) + "]"
+    path = _csv(tmp_path / "huge.csv", pd.DataFrame({"name": gold["sample"][:3], "openset": huge}))
+    with pytest.raises(PredictionError, match=r"row 2 .*openset holds 3[0-9,]+ characters, over the limit"):
+        read_prediction(path)
+    long_line = tmp_path / "long.jsonl"
+    long_line.write_text(json.dumps({"name": gold["sample"][0], "description": "x" * 200_000}) + "\n")
+    with pytest.raises(PredictionError, match="line 1: the line holds 200,0"):
+        read_prediction(long_line)
+    monkeypatch.setattr(inputs, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(PredictionError, match="over the limit of 0 MiB for a predictions file"):
+        read_prediction(path)
 
 
 def test_chinese_labels_are_translated_or_refused(tmp_path, data_dir, gold):
@@ -359,7 +441,7 @@ def test_extraction_runs_are_recorded_and_replay_without_the_server(tmp_path, da
     finally:
         server.shutdown()
         server.server_close()
-    assert server.calls == 2 * len(gold)
+    assert server.calls == 2 * 2  # two runs of the two distinct descriptions (identical calls sent once)
     result = live.submitted[0]
     assert result.label_source == "extracted" and result.extraction == {
         "ok": 2 * len(gold),
@@ -378,6 +460,45 @@ def test_extraction_runs_are_recorded_and_replay_without_the_server(tmp_path, da
     assert replayed.submitted[0].runs == result.runs and replayed.signature == live.signature
     with pytest.raises(ValueError, match="deterministic"):
         Extractor(runs=3)
+
+
+def test_ctrl_c_during_extraction_says_what_was_kept_and_resumes(
+    tmp_path, data_dir, gold, capsys, monkeypatch
+):
+    """Ctrl-C in `emer score` with an LLM extractor: one line naming the recorded answers and how to resume;
+    the rerun asks only the calls not recorded."""
+    from emer.llm.runner import LLMRunner
+
+    texts = [f"Clip {i}: she has a smile." for i in range(len(gold))]
+    path = _csv(tmp_path / "described.csv", pd.DataFrame({"name": gold["sample"], "description": texts}))
+    server = _Extractor()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    report = LLMRunner._report
+
+    def interrupt(self, done: int, total: int) -> None:
+        if done >= 40:
+            raise KeyboardInterrupt
+        report(self, done, total)
+
+    out = tmp_path / "run"
+    argv = ["score", str(path), "--data-dir", str(data_dir), "--metrics", "ew", "--no-baselines"]
+    argv += ["--n-boot", "0", "--backend", "openai", "--model", "stub", "--base-url", server.base_url]
+    argv += ["--out", str(out), "--concurrency", "2"]
+    try:
+        monkeypatch.setattr(LLMRunner, "_report", interrupt)
+        assert main(argv) == 130
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        kept = int(err.split("no scorecard written; ")[1].split()[0])
+        assert err.startswith("emer: interrupted") and str(out / "cache" / "llm-calls.sqlite") in err
+        assert "run the same command again to resume" in err and 40 <= kept < len(gold)
+        assert not (out / "scorecard.json").exists()
+        monkeypatch.setattr(LLMRunner, "_report", report)
+        before = server.calls
+        assert main(argv) == 0
+        assert server.calls - before == len(gold) - kept and (out / "scorecard.json").is_file()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_matching_metrics_of_a_description_set_equal_the_metric_module(tmp_path, data_dir):
@@ -423,3 +544,22 @@ def test_the_runner_knows_every_dataset():
 def test_an_unknown_rank_by_is_refused_before_any_work(tmp_path, data_dir, gold):
     with pytest.raises(ValueError, match="--rank-by 'bleu_9' is not a score computed here; choose from M1"):
         score([str(_gold_labels_csv(tmp_path, gold))], data_dir=data_dir, rank_by="bleu_9", **LABELS_ONLY)
+
+
+def test_a_subset_is_scored_with_baselines_and_tests_on_the_same_samples(tmp_path, data_dir, gold):
+    part = gold.iloc[::10]  # 34 of the 332 samples
+    path = _csv(tmp_path / "part.csv", pd.DataFrame({"name": part["sample"], "openset": part["raw"]}))
+    with pytest.raises(PredictionError, match="pass --subset given to score only the samples given"):
+        score(str(path), data_dir=data_dir, metrics=("ew",), n_boot=20)
+    card = score(
+        str(path), data_dir=data_dir, metrics=("ew",), n_boot=20, subset="given", out_dir=tmp_path / "o"
+    )
+    assert card.coverage == (34, 332) and card.coverage_text == "34 of 332"
+    baseline = next(r for r in card.systems if r.kind == "baseline")
+    assert len(baseline.metrics["M-avg"].x) == 34  # the released baselines on the same samples
+    assert set(card.paired["system_a"]) and (card.scores()["coverage"] == "34 of 332").all()
+    assert (card.leaderboard["coverage"] == "34 of 332").all() and "subset:given(34/332)@" in card.signature
+    assert card.submitted[0].value("M-avg") == pytest.approx(100.0)  # the gold itself
+    assert "scored 34 of 332 samples of ovmerd (--subset given)" in card.summary()
+    with pytest.raises(ValueError, match="cover 34 of the 332 samples .* computed on all 332"):
+        require_full_set(card.coverage, "the published table")

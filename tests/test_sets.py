@@ -44,6 +44,16 @@ def test_empty_gold_is_skipped() -> None:
     assert (summary["n_scored"], summary["n_skipped"], summary["accuracy"]) == (1, 1, 1.0)
 
 
+def test_identity_grouping_ignores_case_and_surrounding_marks() -> None:
+    scores = set_scores({"s": ["Happy", "sad"]}, {"s": ["happy", " SAD.", "angry"]}, IdentityGrouping())
+    assert scores.loc[0, ["n_gold", "n_pred", "n_hit"]].tolist() == [2, 3, 2]
+
+
+def test_nothing_scored_gives_no_score_not_zero() -> None:
+    summary = summarise_set_scores(set_scores({"a": []}, {"a": ["x"]}, IdentityGrouping()))
+    assert summary["n_scored"] == 0 and all(math.isnan(summary[k]) for k in ("accuracy", "recall", "f1"))
+
+
 def test_missing_prediction_is_an_error() -> None:
     with pytest.raises(KeyError, match="have no prediction"):
         set_scores({"a": ["x"], "b": ["y"]}, {"a": ["x"]}, IdentityGrouping())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from emer.labels.synonyms import (
@@ -11,6 +12,7 @@ from emer.labels.synonyms import (
     build_grouping,
     cluster_labels,
     embed_labels,
+    embedding_relation,
     wordnet_data_dir,
 )
 
@@ -65,3 +67,15 @@ def test_embedding_grouping_keeps_antonyms_apart(data_dir: Path, cache_dir: Path
     assert loose.head("angry") != loose.head("cheerful")  # the wheel-family guard keeps them apart
     grouping = build_grouping("embedding", WORDS, data_dir, cache_dir, threshold=0.7)
     assert grouping.head("worry") == grouping.head("worried")
+
+
+def test_embedding_threshold_is_decided_on_the_float64_cosine() -> None:
+    """A pair within float32 noise of the threshold is decided on float64 embeddings: a threshold 2e-6
+    above the cosine keeps the pair apart, 2e-6 below joins it (a float32 cosine rounded to 4 decimals
+    would decide both the same way, on a rounding boundary that CPU noise can cross)."""
+    exact = embed_labels(["worried", "anxious"], precision="float64")
+    cosine = float(exact[0] @ exact[1])
+    assert abs(round(cosine, 4) - cosine) > 2e-6  # the old rounding moves this cosine past a 2e-6 margin
+    assert embedding_relation(["worried", "anxious"], cosine + 2e-6)("worried", "anxious") is False
+    assert embedding_relation(["worried", "anxious"], cosine - 2e-6)("worried", "anxious") is True
+    assert embed_labels(["worried"]).dtype == np.float32 and exact.dtype == np.float64

@@ -3,7 +3,10 @@ selections, parity with the published figures on the released outputs, and what 
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,7 @@ from emer.data.loaders import AFFECTGPT_OUTPUTS, load_affectgpt_outputs
 from emer.labels.wheel import wheel_groupings
 from emer.metrics.hitrate import HIT_RATE_METRICS
 from emer.metrics.sentiment import accuracy, sentiment_components, waf
-from emer.scoring import PredictionError, score
+from emer.scoring import Extractor, PredictionError, score
 from emer.scoring.unibench import COLUMNS, discover, score_unibench
 
 FAST = {"n_boot": 0}
@@ -249,3 +252,89 @@ def test_the_command_prints_the_published_figures(data_dir: Path, released_root:
     assert "55.65" in row and "81.30" in row and "88.49" in row
     assert any("(from descriptions)" in line for line in out.splitlines())
     assert "emer-unibench:" in out and "chinese:keep" in out
+
+
+# --- the field's two LLM steps through a model server, cached ------------------------------------------
+class _FieldSteps(ThreadingHTTPServer):
+    """A loopback chat server doing both of the field's steps: labels from a description (happy when it
+    says smile, sad otherwise), then a sentiment from a label list (positive when it holds happy)."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _FieldHandler)
+        self.tasks: list[str] = []
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class _FieldHandler(BaseHTTPRequestHandler):
+    server: _FieldSteps
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        text = request["messages"][-1]["content"]
+        if "positive, negative or neutral" in text:
+            self.server.tasks.append("sentiment")
+            answer = "positive" if "happy" in text.split("Examples:")[-1].split("\n", 3)[-1] else "negative"
+        else:
+            self.server.tasks.append("labels")
+            answer = "[happy]" if "smile" in text else "[sad]"
+        choice = {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
+        reply = {"id": "x", "object": "chat.completion", "created": 0, "model": request["model"]}
+        body = json.dumps({**reply, "choices": [choice]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_the_fields_steps_run_through_a_server_and_replay(data_dir: Path, tmp_path: Path) -> None:
+    valence = load_dataset("sims", data_dir, baselines=False).valence
+    texts = ["She has a smile." if v > 0 else "He looks down." for v in valence.values()]
+    pd.DataFrame({"name": list(valence), "description": texts}).to_csv(tmp_path / "d.csv", index=False)
+    server = _FieldSteps()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    common = {"backend": "openai", "model": "stub", "preset": "field", "cache_dir": tmp_path / "cache"}
+    try:
+        card = score(
+            str(tmp_path / "d.csv"), "sims", data_dir=data_dir, baselines=False, n_boot=0,
+            extractor=Extractor(base_url=server.base_url, **common),
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    # one call per distinct prompt: identical descriptions share a cache key and are sent once
+    assert server.tasks.count("labels") == server.tasks.count("sentiment") == len(set(texts)) == 2
+    result = card.submitted[0]
+    assert result.label_source == "extracted" and result.sentiment_source == "mapped"
+    assert result.value("sentiment accuracy") == pytest.approx(100.0)  # the server's steps follow the gold
+    assert "map:openai:stub|preset:field(" in card.signature and "|prompt:" in card.signature
+    replayed = score(
+        str(tmp_path / "d.csv"), "sims", data_dir=data_dir, baselines=False, n_boot=0,
+        extractor=Extractor(base_url=server.base_url, cache_mode="replay", **common),
+    )  # fmt: skip
+    assert replayed.submitted[0].runs == result.runs and replayed.signature == card.signature
+
+
+def test_a_subset_is_never_set_beside_the_published_row(data_dir: Path, tmp_path: Path) -> None:
+    from emer.analysis.unibench import published_beside
+
+    root = tmp_path / "part"
+    root.mkdir()
+    samples = load_dataset("meld", data_dir, baselines=False).samples[:100]
+    pd.DataFrame({"name": samples, "openset": "[joyful]"}).to_csv(root / "meld.csv", index=False)
+    with pytest.raises(PredictionError, match="--subset given"):
+        score_unibench([str(root)], data_dir=data_dir, **FAST)
+    result = score_unibench([str(root)], data_dir=data_dir, subset="given", **FAST)
+    assert result.coverage == {"MELD": (100, 2610)} and any(
+        "scored on 100 of 2,610" in n for n in result.notes
+    )
+    with pytest.raises(ValueError, match="cover 100 of the 2,610 samples"):
+        published_beside(result, "part", "AffectGPT (A+V+T)")

@@ -21,6 +21,7 @@ from emer.labels.wheel import (
     wheel_level_maps,
 )
 from emer.metrics import set_scores, summarise_set_scores
+from emer.metrics.checks import LabelInputError
 from emer.metrics.wheel import EWScorer, ew_intervals, ew_scores, ew_table
 
 # Hand-derived classes of every toy label under each metric (None = dropped).
@@ -139,7 +140,7 @@ def test_nothing_maps(toy_groupings) -> None:
     for method in ("fast", "reference"):
         summary = scorer.system_scores({"s": ["abc"], "t": ["happy"]}, method=method)
         assert (summary["n_scored"] == 0).all() and (summary["n_skipped"] == 2).all()
-        assert summary["accuracy"].isna().all() and (summary["f1"] == 0).all()
+        assert summary["accuracy"].isna().all() and summary["f1"].isna().all()  # no score, not 0
     scores = EWScorer({"s": ["happy"]}, toy_groupings).sample_scores({"s": ["abc", "  "]})
     assert (scores["n_pred"] == 0).all() and (scores["accuracy"] == 0).all()
 
@@ -303,3 +304,30 @@ def test_r2_intervals_and_label_evidence(data_dir: Path) -> None:
     assert evidence.loc["LLaMA-VID", "delta M1"] == pytest.approx(-0.80, abs=0.01)
     assert evidence.loc["LLaMA-VID", "published std M1"] == pytest.approx(0.04)
     assert evidence.loc["VideoChat", "abs delta M1 / std"] == pytest.approx(0.17 / 0.005, rel=0.1)
+
+
+def test_empty_gold_and_unscorable_metrics_give_no_score(toy_groupings) -> None:
+    """No gold sample is refused; a metric that scores no sample is NaN (not 0.0), and so is M-avg."""
+    with pytest.raises(LabelInputError, match="gold: no sample"):
+        EWScorer({}, toy_groupings)
+    table = EWScorer({"s": ["no such feeling"]}, toy_groupings).system_scores({"s": ["happy"]})
+    assert (table["n_scored"] == 0).all() and table["f1"].isna().all()
+    assert ew_table(table)["M-avg"].isna().all()
+
+
+def test_reference_method_refuses_duplicate_rows(toy_groupings) -> None:
+    scorer = EWScorer(GOLD, toy_groupings)
+    frame = pd.DataFrame(
+        {"sample": ["s1", "s1", "s2", "s3", "s4"], "labels": [["happy"], ["sad"], [], [], []]}
+    )
+    for method in ("fast", "reference"):
+        with pytest.raises(LabelInputError, match=r"sample\(s\) \['s1'\] appear more than once"):
+            scorer.system_scores(frame, method=method)
+
+
+def test_intervals_need_two_draws_and_warn_below_one_per_tail(toy_groupings) -> None:
+    scores = EWScorer(GOLD, toy_groupings).sample_scores(PRED)
+    with pytest.raises(ValueError, match="n_boot must be an integer of at least 2 for an interval, not 1"):
+        ew_intervals(scores, n_boot=1)
+    with pytest.warns(RuntimeWarning, match="n_boot=10: a 95% percentile interval needs at least 40 draws"):
+        ew_intervals(scores, n_boot=10)

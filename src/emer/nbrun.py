@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from emer.data.datasets import dataset_names
+from emer.files import check_folder, write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ("full", "smoke")
@@ -75,10 +76,16 @@ def notebook_paths(root: Path = ROOT) -> list[Path]:
 
 
 def select_notebooks(only: list[str] | None = None, root: Path = ROOT) -> list[Path]:
-    """Notebooks whose stem starts with one of ``only`` (all if empty); a prefix matching none is refused."""
+    """Notebooks whose stem starts with one of ``only`` (all if None); an empty list, a blank prefix or a
+    prefix matching no notebook is refused."""
     paths = notebook_paths(root)
-    if not only:
+    if only is None:
         return paths
+    if not only or any(not prefix.strip() for prefix in only):
+        raise ParamsError(
+            f"--only {' '.join(map(repr, only))}: name the notebooks to run by their number or stem prefix, "
+            "e.g. --only 00 07 (leave --only out to run them all)"
+        )
     unmatched = [prefix for prefix in only if not any(p.stem.startswith(prefix) for p in paths)]
     if unmatched:
         names = ", ".join(p.stem for p in paths)
@@ -282,7 +289,7 @@ def run_notebook(
             )
         except papermill.PapermillExecutionError as exc:
             if partial.is_file():
-                _write_atomic(failed, partial.read_bytes())
+                write_atomic(failed, partial.read_bytes())
             message = " ".join(line.strip() for line in str(exc.evalue).splitlines() if line.strip())
             raise NotebookError(
                 f"notebooks/{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: {message} "
@@ -295,20 +302,12 @@ def run_notebook(
             ) from None
         if prepare_only:
             _prepare_for_nbval(partial, path.stem, root, reference_dir)
-        _write_atomic(target, partial.read_bytes())
+        write_atomic(target, partial.read_bytes())
     failed.unlink(missing_ok=True)
     return target
 
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename: a failed run never leaves a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as staged:
-        staged.write(data)
-    os.replace(staged.name, path)
 
 
 def _checked_cells(notebook) -> list:
@@ -360,9 +359,7 @@ def record_outputs(executed: Path, reference_dir: Path) -> Path:
     stem = executed.stem
     document = {"notebook": f"notebooks/{stem}.py", "profile": "smoke", "cells": cells}
     target = reference_dir / f"{stem}.json"
-    _write_atomic(
-        target, (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    )
+    write_atomic(target, (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode())
     return target
 
 
@@ -384,6 +381,7 @@ def run_all(
     import jupytext
 
     paths = select_notebooks(only, root)
+    check_folder(out_dir, "the output folder (--out-dir)")
     for path in paths:
         declared = declared_parameters(jupytext.read(path))
         check_data_dir(merge_params(path.stem, declared, profile, {"out_dir": str(out_dir)}, root), path.stem)

@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from emer.files import atomic_file, write_atomic
 from emer.version import __version__
 
 PATH_KEYS = {"data_dir", "out_dir", "media_dir", "cache_dir", "llm_cache_dir", "manifest"}
@@ -63,13 +63,6 @@ def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)
-
-
 def save_table(
     table: pd.DataFrame,
     name: str,
@@ -85,7 +78,7 @@ def save_table(
     """
     folder = project_path(out_dir) / "tables"
     csv_path = folder / f"{name}.csv"
-    _write_atomic(csv_path, _csv_frame(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    write_atomic(csv_path, _csv_frame(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
     rounded = table.copy()
     for column in rounded.columns:
         if pd.api.types.is_float_dtype(rounded[column]):
@@ -93,7 +86,7 @@ def save_table(
                 lambda x: "" if pd.isna(x) else (repr(float(x)) if digits is None else f"{x:.{digits}f}")
             )
     markdown = rounded.to_markdown(index=False, disable_numparse=True) + "\n"
-    _write_atomic(folder / f"{name}.md", markdown.encode("utf-8"))
+    write_atomic(folder / f"{name}.md", markdown.encode("utf-8"))
     provenance = {
         "table": name,
         "notebook": notebook,
@@ -103,23 +96,30 @@ def save_table(
         "columns": [str(c) for c in table.columns],
     }
     text = json.dumps(provenance, indent=2, sort_keys=True, default=str) + "\n"
-    _write_atomic(folder / f"{name}.provenance.json", text.encode("utf-8"))
+    write_atomic(folder / f"{name}.provenance.json", text.encode("utf-8"))
     return csv_path
 
 
 def save_figure(figure, name: str, out_dir: str | os.PathLike, *, dpi: int = 120) -> Path:
     """Save a matplotlib figure as PNG without run-specific metadata; return its path."""
     path = project_path(out_dir) / "figures" / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
-        figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-    os.replace(tmp.name, path)
+    with atomic_file(path) as handle:
+        figure.savefig(handle, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return path
 
 
 def compare_tables(produced: str | os.PathLike, committed: str | os.PathLike) -> list[str]:
-    """Names of tables whose bytes differ between two tables folders (or exist in only one)."""
+    """Names of tables whose bytes differ between two tables folders (or exist in only one).
+
+    Raises :class:`FileNotFoundError` naming a folder that does not exist (or is not a folder).
+    """
     a, b = Path(produced), Path(committed)
+    for folder in (a, b):
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "folder not found"
+            raise FileNotFoundError(
+                f"{folder}: {what}; give two tables folders, e.g. .check/tables outputs/tables"
+            )
     names = {p.name for p in a.glob("*") if p.is_file()} | {p.name for p in b.glob("*") if p.is_file()}
     differing = []
     for name in sorted(names):

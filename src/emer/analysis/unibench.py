@@ -8,8 +8,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from emer.analysis.reproduce import REPORT_COLUMNS
 from emer.reference import load_published
 from emer.scoring.families import Choices
+from emer.scoring.scorecard import require_full_set
 from emer.scoring.unibench import FROM_DESCRIPTIONS, HEADLINES, Unibench, score_unibench
 
 #: The field's choices and their alternatives: keyword arguments of :func:`score_unibench`, and the
@@ -25,6 +27,8 @@ VARIANTS = {
 def published_beside(result: Unibench, system: str, published_as: str) -> pd.DataFrame:
     """Per dataset scored: the published figure of ``published_as`` (R5), ours under each selection for
     the released labels and for the description route, and the delta of our best-on-test."""
+    for dataset, coverage in result.coverage.items():
+        require_full_set(coverage, f"the published {published_as} figure on {dataset}")
     published = load_published("R5")
     published = published[published["system"] == published_as].set_index("metric")["value"]
     table = result.table[result.table["metric"].isin(HEADLINES)]
@@ -67,3 +71,38 @@ def choice_effects(
     frame["change"] = frame["value"].to_numpy() - default.reindex(frame.set_index(keys).index).to_numpy()
     columns = ["variant", "system", "dataset", "metric", "selection", "checkpoint", "value", "change"]
     return frame[columns]
+
+
+#: The published row whose released outputs are in the public data, and where they are.
+RELEASED_ROW = "AffectGPT (A+V+T)"
+RELEASED_ROOT = "AffectGPT=data:AffectGPT-2025/AffectGPT/output"
+
+
+def reproduce_r5(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """R5 rows of the paper-vs-ours report (notebook 07): the published AffectGPT (A+V+T) figure of each
+    dataset with released outputs beside ours from those outputs, chosen as the published table chose
+    (the best of the released checkpoints on the test labels)."""
+    result = score_unibench([RELEASED_ROOT], data_dir=data_dir, beside=False, chinese="keep", n_boot=0)
+    published = load_published("R5")
+    published = published[published["system"] == RELEASED_ROW].set_index("metric")
+    best = result.table[
+        (result.table["selection"] == "best-on-test") & result.table["metric"].isin(HEADLINES)
+    ]
+    rows = []
+    for row in best.itertuples(index=False):
+        ref = published.loc[row.dataset]
+        rows.append(
+            {
+                "ref": "R5",
+                "artefact": ref["artefact"],
+                "system": RELEASED_ROW,
+                "metric": row.dataset,
+                "variant": f"released labels, best checkpoint on the test labels ({row.checkpoint})",
+                "published": float(ref["value"]),
+                "ours": row.value,
+                "delta": row.value - float(ref["value"]),
+                "source": ref["source"],
+                "note": f"{row.metric}; notebook 10 has the other selections and the offline route",
+            }
+        )
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)

@@ -10,10 +10,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from emer.cli import clues, compare_tables, datasets, explain, fetch, paper, record_calls, score
+from emer.cli import (
+    clues,
+    compare_tables,
+    datasets,
+    explain,
+    fetch,
+    lmms_tasks,
+    paper,
+    record_calls,
+    score,
+)
 
 #: The commands in the order ``emer --help`` lists them.
-COMMANDS = (fetch, paper, compare_tables, clues, explain, datasets, score, record_calls)
+COMMANDS = (fetch, paper, compare_tables, clues, explain, datasets, score, lmms_tasks, record_calls)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,11 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from emer.data import DataError
+    from emer.files import OutputPathError
     from emer.nbrun import NotebookError, ParamsError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, ParamsError, NotebookError) as exc:
+    except (DataError, ParamsError, NotebookError, OutputPathError) as exc:
         print(f"emer: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("emer: interrupted; files already written are kept", file=sys.stderr)
+        return 130

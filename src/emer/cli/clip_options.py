@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 
 def add_clip_options(parser: argparse.ArgumentParser) -> None:
@@ -57,16 +58,30 @@ def clue_params(args: argparse.Namespace):
 
 
 def guarded(handler):
-    """Turn the clue stage's expected errors into one line on stderr and exit status 2."""
+    """Turn the clue stage's expected errors into one line on stderr and exit status 2, and its warnings
+    about the clips (:class:`~emer.clues.media.ManifestWarning`) into one ``emer: warning:`` line each."""
 
     def run(args: argparse.Namespace) -> int:
-        from emer.clues.media import MediaError, MissingDependencyError
+        from emer.clues.media import ManifestWarning, MediaError, MissingDependencyError
+        from emer.files import OutputPathError, check_folder
         from emer.llm import BackendError, CacheError
 
-        try:
-            return handler(args)
-        except (MediaError, MissingDependencyError, CacheError, BackendError) as exc:
-            print(f"emer: error: {exc}", file=sys.stderr)
-            return 2
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if issubclass(category, ManifestWarning):
+                print(f"emer: warning: {message}", file=sys.stderr, flush=True)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ManifestWarning)
+            warnings.showwarning = show
+            try:
+                check_folder(args.out, "--out")
+                return handler(args)
+            except (MediaError, MissingDependencyError, CacheError, BackendError, OutputPathError) as exc:
+                print(f"emer: error: {exc}", file=sys.stderr)
+                return 2
 
     return run

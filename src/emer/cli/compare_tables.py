@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from emer.nbrun import ROOT
 
@@ -17,7 +18,11 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from emer.report import compare_tables
 
-    differing = compare_tables(args.produced, args.committed)
+    try:
+        differing = compare_tables(args.produced, args.committed)
+    except FileNotFoundError as exc:
+        print(f"emer: error: {exc}", file=sys.stderr)
+        return 2
     if differing:
         print(f"{len(differing)} table file(s) differ from {args.committed}: {', '.join(differing)}")
         print("Run `make paper` and commit outputs/tables if the change is intended.")

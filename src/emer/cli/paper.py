@@ -12,7 +12,9 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("paper", help="run the notebooks in order")
     parser.add_argument("--profile", choices=PROFILES, default="full")
     parser.add_argument("--out-dir", default=str(ROOT / "outputs"))
-    parser.add_argument("--only", nargs="*", help="notebook stem prefixes to run, e.g. 00 07")
+    parser.add_argument(
+        "--only", nargs="+", metavar="PREFIX", help="notebook stem prefixes to run, e.g. 00 07 (default: all)"
+    )
     run_mode = parser.add_mutually_exclusive_group()
     run_mode.add_argument(
         "--prepare-only",
@@ -28,9 +30,10 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emer.files import check_folder
     from emer.nbrun import run_all
 
-    out_dir = Path(args.out_dir).resolve()
+    out_dir = check_folder(Path(args.out_dir).resolve(), "--out-dir")
     record = Path(args.record_outputs).resolve() if args.record_outputs else None
     run_all(out_dir, args.profile, args.only, prepare_only=args.prepare_only, record_dir=record)
     return 0

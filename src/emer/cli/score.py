@@ -96,6 +96,13 @@ def add_parser(commands) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--allow-missing", action="store_true", help="score samples without prediction as empty")
     p.add_argument(
+        "--subset",
+        choices=("all", "given"),
+        default="all",
+        help="all: every sample of the split (the default) | given: only the samples the predictions give "
+        "(the coverage is printed; baselines and paired tests on the same samples)",
+    )
+    p.add_argument(
         "--chinese",
         choices=("translate", "keep"),
         default=None,
@@ -125,10 +132,13 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from emer.data.datasets import UNIBENCH
+    from emer.files import check_folder
     from emer.scoring import Choices, Extractor, PredictionError, score
 
-    out = Path(args.out).resolve() if args.out else None
+    out = check_folder(Path(args.out).resolve(), "--out") if args.out else None
     cache = args.cache_dir or (str(out / "cache") if out else None)
+    if cache:
+        check_folder(Path(cache).resolve(), "--cache-dir" if args.cache_dir else "OUT/cache")
     extractor = Extractor(
         backend=args.backend,
         model=args.model,
@@ -147,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         n_boot=args.n_boot,
         seed=args.seed,
         allow_missing=args.allow_missing,
+        subset=args.subset,
         chinese=args.chinese or ("keep" if args.dataset == UNIBENCH else "translate"),
         extractor=extractor,
     )
@@ -183,6 +194,9 @@ def run(args: argparse.Namespace) -> int:
     except (PredictionError, ValueError, KeyError) as exc:
         print(f"emer: error: {str(exc).strip(chr(39))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"emer: interrupted, no scorecard written; {extractor.resume_note()}", file=sys.stderr)
+        return 130
     if out:
         print(f"scorecard written to {out}")
     return 0

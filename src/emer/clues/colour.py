@@ -109,18 +109,38 @@ def upsample_chroma(plane: np.ndarray, height: int, width: int) -> np.ndarray:
     return out[:height, :width]
 
 
+#: Chroma rows converted at once by :func:`yuv420_to_rgb` (a strip of an 8K frame: 256 luma rows, ~8 MB per
+#: int32 intermediate instead of ~130 MB for the whole frame); strips give the same bits as one pass.
+STRIP_CHROMA_ROWS = 128
+
+
 def yuv420_to_rgb(
     y: np.ndarray, cb: np.ndarray, cr: np.ndarray, matrix: str = "bt601", full_range: bool = False
 ) -> np.ndarray:
-    """RGB uint8 image (H×W×3) from 8-bit Y (H×W) and Cb, Cr planes (⌈H/2⌉×⌈W/2⌉)."""
+    """RGB uint8 image (H×W×3) from 8-bit Y (H×W) and Cb, Cr planes (⌈H/2⌉×⌈W/2⌉), converted in strips of
+    :data:`STRIP_CHROMA_ROWS` chroma rows (each strip upsampled with its neighbouring chroma rows, so the
+    result is that of one pass over the whole image)."""
     height, width = y.shape
     if cb.shape != cr.shape or cb.shape != ((height + 1) // 2, (width + 1) // 2):
         raise ValueError(f"chroma planes {cb.shape}, {cr.shape} do not fit a {width}x{height} luma plane")
+    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    rows = cb.shape[0]
+    for first in range(0, rows, STRIP_CHROMA_ROWS):
+        last = min(rows, first + STRIP_CHROMA_ROWS)
+        above, below = max(0, first - 1), min(rows, last + 1)  # one neighbouring chroma row each side
+        top, bottom = 2 * first, min(height, 2 * last)
+        skip = 2 * (first - above)
+        planes = [upsample_chroma(c[above:below], 2 * (below - above), width) for c in (cb, cr)]
+        u, v = (p[skip : skip + bottom - top] - 128 * 16 for p in planes)
+        rgb[top:bottom] = _yuv_to_rgb(y[top:bottom], u, v, matrix, full_range)
+    return rgb
+
+
+def _yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, matrix: str, full_range: bool) -> np.ndarray:
+    """RGB of luma rows and their upsampled chroma (×16, centred on 0)."""
     (ry, rv), (gy, gu, gv), (by, bu) = coefficients(matrix, full_range)["decode"]
     luma = (y.astype(np.int32) - (0 if full_range else 16)) * 16  # ×16, the scale of the chroma
-    u = upsample_chroma(cb, height, width) - 128 * 16
-    v = upsample_chroma(cr, height, width) - 128 * 16
-    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    rgb = np.empty((*y.shape, 3), dtype=np.uint8)
     rgb[..., 0] = _shift_round(ry * luma + rv * v, BITS + 4)
     rgb[..., 1] = _shift_round(gy * luma + gu * u + gv * v, BITS + 4)
     rgb[..., 2] = _shift_round(by * luma + bu * u, BITS + 4)

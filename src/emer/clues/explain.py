@@ -30,6 +30,7 @@ from emer.clues.pipeline import (
     write_json,
     write_summary,
 )
+from emer.data.predictions import prediction_line, predictions_path, write_predictions
 
 STRATEGIES = ("S0", "S1", "S2")
 EXPLAIN_COLUMNS = ["clip", "strategy", "status", "labels", "explanation", "cached", "error"]
@@ -234,9 +235,10 @@ def run_explain(
     """Clues (resumable, as :func:`~emer.clues.pipeline.run_clues`), then explanations and labels.
 
     Writes ``<out>/explanations/<strategy>/<clip>.json`` (clues, the text sent, explanation, labels,
-    timings, status) and ``<out>/explanations/summary.csv``. The LLM call cache defaults to
-    ``<out>/llm-cache``; with ``resume`` a clip whose explanation record exists for the same backend and
-    clue parameters is not asked again.
+    timings, status), ``<out>/explanations/summary.csv`` and ``<out>/predictions-<strategy>.jsonl``, the
+    file ``emer score`` reads (:mod:`emer.data.predictions`; ``emer score <out>`` scores every strategy).
+    The LLM call cache defaults to ``<out>/llm-cache``; with ``resume`` a clip whose explanation record
+    exists for the same backend and clue parameters is not asked again.
     """
     from emer.llm import make_runner
 
@@ -292,6 +294,20 @@ def run_explain(
     finally:
         runner.cache.close()
     rows.sort(key=lambda r: (r["clip"], r["strategy"]))
+    for strategy in strategies:
+        lines = [
+            prediction_line(
+                r["clip"],
+                strategy,
+                r["status"],
+                r.get("explanation") or "",
+                r.get("labels"),
+                r.get("error") or "",
+            )
+            for r in rows
+            if r["strategy"] == strategy
+        ]
+        write_predictions(lines, predictions_path(out_dir, strategy))
     return write_summary(
         [_summary_row(r) for r in rows], Path(out_dir) / "explanations" / "summary.csv", SUMMARY_COLUMNS
     )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +29,8 @@ VIDEO_EXTENSIONS = (
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma")
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS + AUDIO_EXTENSIONS
 SUBTITLE_EXTENSIONS = (".srt", ".txt")
+#: Frames larger than this (pixels; above 4K UHD) are decoded with slice threads only, not frame threads.
+THREADED_DECODE_PIXELS = 3840 * 2160
 
 
 class MediaError(RuntimeError):
@@ -235,13 +239,20 @@ def read_manifest(
     path: str | Path, id_column: str = "name", subtitle_column: str = "subtitle", sex_column: str = "sex"
 ) -> dict[str, dict[str, str]]:
     """``{clip id: {"subtitle": ..., "sex": ...}}`` from a CSV table with an id column and a subtitle
-    column, a speaker-sex column (``male``/``female``), or both; empty cells are left out."""
+    column, a speaker-sex column (``male``/``female``), or both; empty cells are left out. The CSV is read
+    strictly: a quote that is never closed (it would swallow every row after it) or text after a closing
+    quote raises :class:`MediaError` naming the line where the row starts."""
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"{path}: clip table not found")
     with io.StringIO(decode_text(path.read_bytes(), path), newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
+        reader = csv.DictReader(handle, strict=True)
+        try:
+            columns = reader.fieldnames or []
+        except csv.Error as exc:
+            raise MediaError(
+                f"{path}, line 1: the header is not well-formed CSV ({exc}); fix its quoting"
+            ) from None
         if id_column not in columns or not {subtitle_column, sex_column} & set(columns):
             raise MediaError(
                 f"{path}: the clip table needs an id column {id_column!r} and a subtitle column "
@@ -249,7 +260,7 @@ def read_manifest(
                 "name them with --id-column / --subtitle-column"
             )
         table: dict[str, dict[str, str]] = {}
-        for row in reader:
+        for row in _strict_rows(reader, path):
             entry = {}
             subtitle = (row.get(subtitle_column) or "").strip()
             sex = (row.get(sex_column) or "").strip().lower()
@@ -266,6 +277,45 @@ def read_manifest(
         return table
 
 
+def _strict_rows(reader: csv.DictReader, path: Path):
+    """The rows of ``reader``; a CSV error names the line where the faulty row starts."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            hint = "a quote opened there is never closed" if "end of data" in str(exc) else "fix its quoting"
+            raise MediaError(f"{path}, line {start}: not well-formed CSV ({exc}): {hint}") from None
+        yield row
+
+
+class ManifestWarning(UserWarning):
+    """Manifest rows and clips that do not match (a typo in an id leaves a clip without its subtitle)."""
+
+
+def _check_manifest_ids(
+    manifest: str | Path, table: dict, files: list[Path], ids: list[str], whole_folder: bool
+) -> None:
+    """Warn about manifest ids that match no clip of the folder (a single clip given: about that clip
+    having no row)."""
+    if whole_folder:
+        names = {*ids, *(p.name for p in files)}
+        unused = sorted(name for name in table if name not in names)
+        what = f"{len(unused)} id(s) match no clip in {files[0].parent}, first {unused[:3]}"
+    else:
+        unused = [i for p, i in zip(files, ids, strict=True) if i not in table and p.name not in table]
+        what = f"no row for the clip {unused[0]!r}" if unused else ""
+    if unused:
+        warnings.warn(
+            f"{manifest}: {what}. Ids are file stems or names: check the id column (--id-column) and the "
+            "file names (a clip with no row takes its subtitle from a sidecar .srt/.txt, if any)",
+            ManifestWarning,
+            stacklevel=3,
+        )
+
+
 def find_clips(
     folder: str | Path,
     manifest: str | Path | None = None,
@@ -279,14 +329,16 @@ def find_clips(
     speaker's sex) when it has one for the clip, else from a sidecar ``<stem>.srt`` or ``<stem>.txt``
     beside the video, else it is None. A single media file may be given instead of a folder. Clip ids
     are file stems (the full file name where two files share a stem). A folder with no media file, or
-    two files that would get the same id, raise :class:`MediaError`.
+    two files that would get the same id, raise :class:`MediaError`. A media name that is a symbolic link
+    to nothing is kept as a clip (its record says it cannot be read), never skipped. Manifest ids that
+    match no clip are reported with a :class:`ManifestWarning`.
     """
     folder = Path(folder)
     if folder.is_file():
         files = [folder]
     elif folder.is_dir():
-        present = [p for p in folder.iterdir() if p.is_file()]
-        files = sorted(p for p in present if p.suffix.lower() in MEDIA_EXTENSIONS)
+        present = [p for p in folder.iterdir() if p.is_file() or p.is_symlink()]
+        files = sorted(p for p in present if p.suffix.lower() in MEDIA_EXTENSIONS and not p.is_dir())
         if not files:
             seen = f"{len(present)} file(s), none of them" if present else "it is empty: no"
             raise MediaError(f"{folder}: no clips found ({seen} a media file: {', '.join(MEDIA_EXTENSIONS)})")
@@ -298,6 +350,8 @@ def find_clips(
     for clip_id in sorted({i for i in ids if ids.count(i) > 1}):
         same = [p.name for p, i in zip(files, ids, strict=True) if i == clip_id]
         raise MediaError(f"{folder}: {', '.join(same)} would share the clip id {clip_id!r}; rename one")
+    if manifest is not None:
+        _check_manifest_ids(manifest, table, files, ids, whole_folder=folder.is_dir())
     clips = []
     for path, clip_id in zip(files, ids, strict=True):
         entry = table.get(clip_id) or table.get(path.name) or {}
@@ -321,6 +375,10 @@ def _open(path: Path):
     import av
 
     if not path.is_file():
+        if path.is_symlink():
+            raise MediaError(
+                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist; fix or remove it"
+            )
         raise MediaError(f"{path}: file not found")
     try:
         return av.open(str(path))
@@ -377,16 +435,20 @@ def sample_times(duration: float, count: int = 8, rate: float = 0.0, max_frames:
 
 
 def read_frames(
-    path: str | Path, times: np.ndarray, skip_nonref: bool = True
+    path: str | Path, times: np.ndarray, skip_nonref: bool = True, max_side: int = 0
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The decoded RGB frames nearest to each time in ``times`` (sorted); returns (frame times, frames).
 
-    Frames are converted to RGB by :func:`frame_to_rgb` (bit-exact on every CPU for 8-bit 4:2:0 video).
+    Frames are converted to RGB by :func:`frame_to_rgb` (bit-exact on every CPU for 8-bit 4:2:0 video)
+    and, with ``max_side`` > 0, shrunk at once to at most ``max_side`` pixels on their longer side
+    (:func:`emer.llm.multimodal.resize_longest`, the resize of the JPEG payloads): only one full-size frame
+    is ever held, so an 8K clip takes the memory of its sampled frames at the size they are used at.
 
     The clip is decoded once from the start; only the chosen frames are converted to arrays. With
     ``skip_nonref`` the decoder drops frames that no other frame references (most B-frames), which
     roughly halves decoding of typical H.264 files; the frame taken is then at most a frame interval or
-    two from the sampling time.
+    two from the sampling time. Frames of more than :data:`THREADED_DECODE_PIXELS` pixels are decoded
+    with slice threads only (frame threads would each hold frames of that size).
     """
     import av
 
@@ -398,7 +460,7 @@ def read_frames(
         if not container.streams.video:
             raise NoStreamError(f"{path}: has no video stream")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "AUTO" if stream.width * stream.height <= THREADED_DECODE_PIXELS else "SLICE"
         if skip_nonref:
             stream.codec_context.skip_frame = "NONREF"
         # times count from the stream's first frame (MPEG-TS and FLV streams do not start at 0)
@@ -417,20 +479,30 @@ def read_frames(
                     else:
                         pick_t, pick = t, frame
                     chosen_t.append(pick_t)
-                    chosen.append(frame_to_rgb(pick))
+                    chosen.append(_fitted(frame_to_rgb(pick), max_side))
                     index += 1
                 previous = (t, frame)
         except av.error.FFmpegError as exc:
             if not chosen and previous is None:
                 raise MediaError(f"{path}: video stream cannot be decoded ({exc})") from None
         # targets past the last decoded frame take the last frame
-        while index < len(targets) and previous is not None:
+        last = _fitted(frame_to_rgb(previous[1]), max_side) if previous is not None else None
+        while index < len(targets) and last is not None:
             chosen_t.append(previous[0])
-            chosen.append(frame_to_rgb(previous[1]))
+            chosen.append(last)
             index += 1
     if not chosen:
         raise MediaError(f"{path}: no video frame could be decoded")
     return np.asarray(chosen_t), chosen
+
+
+def _fitted(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """``rgb`` shrunk to at most ``max_side`` on its longer side (0: as it is)."""
+    if max_side <= 0 or max(rgb.shape[:2]) <= max_side:
+        return rgb
+    from emer.llm.multimodal import resize_longest
+
+    return resize_longest(rgb, max_side)
 
 
 #: AVColorSpace values of the frame's matrix that :func:`frame_to_rgb` converts itself (2: unspecified,
@@ -463,9 +535,20 @@ def frame_to_rgb(frame) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------- audio
 
 
+#: FFmpeg's fixed-point decoder of a codec that has one: integer arithmetic, the same samples on every CPU
+#: (FFmpeg's float AAC decoder gives samples up to ~1.5e-7 apart between its SIMD paths).
+FIXED_POINT_DECODERS = {"aac": "aac_fixed"}
+
+
 def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
     """The first audio track as mono float32 at ``sample_rate`` Hz (raises :class:`NoStreamError`
-    when the file has no audio track)."""
+    when the file has no audio track).
+
+    AAC is decoded by FFmpeg's fixed-point decoder (:data:`FIXED_POINT_DECODERS`), so a mono AAC track at
+    ``sample_rate`` (the project's own clips, the demo) reads the same on every CPU. Other codecs use
+    FFmpeg's default (float) decoders, and a change of rate or channels goes through swresample, whose SIMD
+    paths differ by ~1e-7 between CPUs.
+    """
     import av
 
     path = Path(path)
@@ -476,7 +559,7 @@ def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
         try:
-            for frame in container.decode(stream):
+            for frame in _decoded_audio(container, stream):
                 frame.pts = None  # let the resampler keep its own timeline
                 chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
             chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
@@ -486,6 +569,23 @@ def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     return np.concatenate(chunks).astype(np.float32, copy=False)
+
+
+def _decoded_audio(container, stream):
+    """The audio frames of ``stream``: through its fixed-point decoder where FFmpeg has one, else through
+    the container's default decoder."""
+    import av
+
+    name = FIXED_POINT_DECODERS.get(stream.codec_context.name)
+    if name is None or name not in av.codecs_available:
+        yield from container.decode(stream)
+        return
+    decoder = av.CodecContext.create(name, "r")
+    decoder.extradata = stream.codec_context.extradata
+    decoder.sample_rate = stream.codec_context.sample_rate
+    decoder.layout = stream.codec_context.layout
+    for packet in container.demux(stream):  # the last packet is empty: it flushes the decoder
+        yield from decoder.decode(packet)
 
 
 # ------------------------------------------------------------------------------------------------ writing

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -41,6 +39,7 @@ from emer.clues.media import (
 )
 from emer.clues.subtitle_model import LEXICAL_CHOICES, subtitle_reading
 from emer.clues.visual import EXPRESSIONS, ExpressionModel, VisualParams, VisualReading, dominant, visual_clue
+from emer.files import check_folder, write_atomic
 
 #: Bumped whenever the clue texts or numbers would change for the same parameters.
 CLUES_VERSION = "clues-1"
@@ -73,6 +72,7 @@ class ClueParams:
     frame_rate: float = 0.0  # if > 0: sample this many frames per second instead (at most max_frames)
     max_frames: int = 64
     skip_nonref: bool = True  # decode only frames that others reference (faster; see read_frames)
+    max_side: int = 1280  # frames are decoded to at most this longer side, pixels (0: full size)
     languages: tuple[str, ...] = ("en", "zh")
     visual: VisualParams = field(default_factory=VisualParams)
     acoustic: AcousticParams = field(default_factory=AcousticParams)
@@ -186,7 +186,7 @@ class ClueExtractor:
         tick = time.perf_counter()
         try:
             wanted = sample_times(duration, p.frames, p.frame_rate, p.max_frames)
-            times, frames = read_frames(clip.path, wanted, p.skip_nonref)
+            times, frames = read_frames(clip.path, wanted, p.skip_nonref, p.max_side)
         except NoStreamError:
             record["flags"].append("no_video")
             return
@@ -351,13 +351,8 @@ def _named(probs: np.ndarray | None) -> dict[str, float] | None:
 
 def write_json(path: Path, value: dict) -> None:
     """Write ``value`` as indented UTF-8 JSON, atomically (values JSON does not know written as text)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n").encode(
-        "utf-8"
-    )
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)
+    data = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
+    write_atomic(path, data.encode("utf-8"))
 
 
 def read_record(path: Path) -> dict | None:
@@ -422,14 +417,8 @@ def summary_row(record: dict) -> dict:
 def write_summary(rows: Iterable[dict], path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """Write the summary table as CSV and Markdown beside it; return it."""
     table = pd.DataFrame(list(rows), columns=columns or SUMMARY_COLUMNS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for target, text in (
-        (path, table.to_csv(index=False, lineterminator="\n")),
-        (path.with_suffix(".md"), table.to_markdown(index=False) + "\n"),
-    ):
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{target.name}.") as tmp:
-            tmp.write(text.encode("utf-8"))
-        os.replace(tmp.name, target)
+    write_atomic(path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    write_atomic(path.with_suffix(".md"), (table.to_markdown(index=False) + "\n").encode("utf-8"))
     return table
 
 
@@ -479,6 +468,7 @@ def run_clues(
 
     With ``resume`` a clip whose record already exists with the same parameters is not processed again.
     """
+    check_folder(out_dir, "the output folder (--out)")
     extractor = extractor or ClueExtractor(params)
     clips = find_clips(media, manifest, id_column, subtitle_column)
     names: dict[str, str] = {}

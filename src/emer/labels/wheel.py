@@ -250,6 +250,7 @@ class WheelGrouping:
         self.name = metric
         self.revision = tables.revision
         self.mapping = tables.label_map(metric)
+        self._classes: dict[str, str | None] = {}  # label as given -> its class (None: maps nowhere)
 
     def __repr__(self) -> str:
         return f"WheelGrouping({self.name!r}, revision={self.revision!r})"
@@ -259,8 +260,14 @@ class WheelGrouping:
         return self.mapping.get(wheel_key(label))
 
     def canonical(self, labels: Iterable[str], sample: str = "") -> frozenset[str]:
-        mapping = self.mapping
-        return frozenset(c for c in (mapping.get(wheel_key(x)) for x in labels) if c is not None)
+        classes, mapping = self._classes, self.mapping
+        out = set()
+        for label in labels:
+            if label not in classes:
+                classes[label] = mapping.get(wheel_key(label))
+            if classes[label] is not None:
+                out.add(classes[label])
+        return frozenset(out)
 
     def dropped(self, labels: Iterable[str]) -> list[str]:
         """The labels (as given) that map nowhere, in order."""

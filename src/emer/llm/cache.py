@@ -358,6 +358,16 @@ def is_project_cache(cache_dir: str | os.PathLike) -> bool:
     return project_path(cache_dir).resolve() == PROJECT_CACHE_DIR.resolve()
 
 
+def recording_file(
+    cache_dir: str | os.PathLike, name: str = DEFAULT_FILE, write_project: bool = False
+) -> Path:
+    """The file into which :func:`open_cache` records new calls for ``cache_dir`` (the user's own cache
+    for the project's folder, unless ``write_project``)."""
+    if write_project or not is_project_cache(cache_dir):
+        return project_path(cache_dir) / name
+    return user_cache_dir() / name
+
+
 def open_cache(
     cache_dir: str | os.PathLike | None,
     mode: str = "read-write",
@@ -376,7 +386,7 @@ def open_cache(
     if cache_dir is None:
         raise ValueError("cache_dir is needed unless cache_mode is 'off'")
     path = project_path(cache_dir) / name
-    if write_project or not is_project_cache(cache_dir):
+    recorded = recording_file(cache_dir, name, write_project)
+    if recorded == path:
         return CallCache(path, mode, busy_timeout_s=busy_timeout_s)
-    user = user_cache_dir() / name
-    return CallCache(user, mode, read_also=[path], busy_timeout_s=busy_timeout_s, lazy=True)
+    return CallCache(recorded, mode, read_also=[path], busy_timeout_s=busy_timeout_s, lazy=True)

@@ -54,19 +54,28 @@ def describe_clip(
     images: Sequence[bytes], audio: bytes | None, subtitle: str | None, language: str = "en"
 ) -> Messages:
     """The MLLM-baseline prompt: S0 when ``subtitle`` is None, S1 with the subtitle quoted."""
+    system, text = describe_clip_text(len(images), audio is not None, subtitle, language)
+    return _multimodal(system, text, images, audio)
+
+
+def describe_clip_text(
+    n_images: int, audio: bool, subtitle: str | None, language: str = "en"
+) -> tuple[str, str]:
+    """The system and user texts of :func:`describe_clip` for ``n_images`` frames (and the audio track when
+    ``audio``): what other harnesses send with their own image and audio parts (``emer.lmms_tasks``)."""
     zh = language == "zh"
-    intro = _frames_intro(len(images), language)
-    if audio is not None:
+    intro = _frames_intro(n_images, language)
+    if audio:
         intro += "随后附上这段视频的音轨。" if zh else " The clip's audio track follows them."
     if zh:
-        heard = "语气、音调、音量、语速和停顿；" if audio is not None else ""
+        heard = "语气、音调、音量、语速和停顿；" if audio else ""
         said = f"人物说的话（字幕）是：“{subtitle}”。请同时考虑这些话的含义。" if subtitle else ""
         text = (
             f"{intro}{said}请按从开头到结尾的顺序描述人物的情绪线索：面部表情、眼神和嘴部动作、头部和身体动作、"
             f"手势、与情绪有关的环境；{heard}然后推断人物的情绪状态并说明理由。写成一段连贯的文字，不要列表。"
         )
     else:
-        heard = " In the voice: tone, pitch, loudness, speaking rate and pauses." if audio is not None else ""
+        heard = " In the voice: tone, pitch, loudness, speaking rate and pauses." if audio else ""
         said = (
             f' The subtitle (what the person says) reads: "{subtitle}" Take what is said into account too.'
             if subtitle
@@ -79,7 +88,7 @@ def describe_clip(
             f"where it bears on emotion.{heard} Then infer the person's emotional state(s) and give your "
             "reasons. Write one paragraph of prose, no lists."
         )
-    return _multimodal(_SYSTEM[language], text, images, audio)
+    return _SYSTEM[language], text
 
 
 def visual_clue(images: Sequence[bytes], language: str = "en") -> Messages:

@@ -3,7 +3,8 @@
 - ``extract_ov_labels``: ``extractor="selector"`` (the default): lexicon candidates kept by a classifier
   fitted on the development split of the released outputs (:mod:`emer.labels.selector`), the labels a
   description concludes with; ``extractor="lexicon"``: every non-negated lexicon mention
-  (:mod:`emer.labels.lexicon`, the extractor of the tables made before the selector existed).
+  (:mod:`emer.labels.lexicon`, the extractor of the tables made before the selector existed). Either reads
+  the description without the text that addresses the extractor (:mod:`emer.labels.injection`).
 - ``merge_clues``: a template, the clue description followed by the subtitle (the description alone when
   the subtitle is empty) and, when the request carries one, a subtitle model's reading of it
   (:mod:`emer.clues.subtitle_model`). It adds no inference of its own.
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from emer.labels.injection import strip_instructions
 from emer.labels.lexicon import EmotionLexicon, load_lexicon
 from emer.labels.selector import SelectorExtractor, load_selector
 from emer.labels.sentiment import SentimentMapper, load_sentiment_mapper
@@ -140,9 +142,10 @@ class OfflineBackend:
         return self._sentiment
 
     def extract(self, text: str, language: str = "auto") -> list[str]:
-        """The chosen extractor's labels of one text."""
+        """The chosen extractor's labels of one text, read without the parts that address the extractor
+        (:func:`emer.labels.injection.strip_instructions`: "ignore the above", "Output: [...]")."""
         chosen = self.selector if self.selector is not None else self.lexicon
-        return chosen.extract(text, language, self.keep_hedged)
+        return chosen.extract(strip_instructions(text), language, self.keep_hedged)
 
     def _labels(self, text: str, language: str) -> str:
         return json.dumps(self.extract(text, language), ensure_ascii=False)

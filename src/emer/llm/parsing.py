@@ -193,19 +193,39 @@ ONEHOT_WORDS = {
 }  # fmt: skip
 
 
+#: A negation cue in the same clause, at most two words before a class word ("not happy", "not very
+#: happy", "isn't sad", "neither ... nor"); Chinese: 不, 没, 没有, 并非, 非 right before it.
+_NEGATED_EN = re.compile(
+    r"\b(?:not|no|never|neither|nor|without|hardly|isn't|aren't|wasn't|weren't|doesn't|don't|didn't)"
+    r"(?:\s+[\w'-]+){0,2}\s+$"
+)
+_NEGATED_ZH = re.compile(r"(?:不|没|没有|并非|非)\s*$")
+_CLAUSE_END = re.compile(r"[,.;:!?，。；：！？]|\bbut\b|\brather\b|但|而是")
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is negated within its clause (commas, stops and "but" end a clause)."""
+    clause = re.split(_CLAUSE_END, text[max(0, start - 40) : start])[-1]
+    return bool(_NEGATED_EN.search(clause) or _NEGATED_ZH.search(clause))
+
+
 def parse_onehot(answer: object, classes: Sequence[str] = ONEHOT_CLASSES) -> str:
-    """The class named first in the answer (English or Chinese word). None named is malformed."""
+    """The class named first in the answer (English or Chinese word), skipping negated mentions: "not
+    happy, rather sad" is sad. None named (or every one negated) is malformed."""
     text = answer_part(_clean(answer)).lower()
     best: tuple[int, str] | None = None
     for word, cls in ONEHOT_WORDS.items():
         if cls not in classes:
             continue
         pattern = re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b"
-        found = re.search(pattern, text)
-        if found and (best is None or found.start() < best[0]):
-            best = (found.start(), cls)
+        for found in re.finditer(pattern, text):
+            if _negated(text, found.start()):
+                continue
+            if best is None or found.start() < best[0]:
+                best = (found.start(), cls)
+            break
     if best is None:
-        raise MalformedAnswer(f"none of {list(classes)} in the answer: {text[:80]!r}")
+        raise MalformedAnswer(f"none of {list(classes)} in the answer (or only negated): {text[:80]!r}")
     return best[1]
 
 

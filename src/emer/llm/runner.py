@@ -6,7 +6,8 @@ Outcome statuses: ``ok`` (parsed value), ``malformed`` (the answer could not be 
 are recorded one by one as they arrive, so an interrupted run resumes where it stopped. In read-write mode a
 recorded rejection is asked again; in replay mode it is reported as malformed. An answer cut off at
 ``max_tokens`` (finish reason ``length``) is parsed with ``truncated=True`` by parsers that take it, and
-its outcome says ``truncated``.
+its outcome says ``truncated``. Requests of one run that share a cache key (the same messages, model and
+settings) are sent once and all get that answer.
 
 Retries wait what the server asks (``Retry-After`` of a 429/503), else an exponential backoff with jitter
 drawn from a seeded random generator; every wait is capped at ``max_backoff_s``. On Ctrl-C
@@ -19,6 +20,7 @@ reported with a warning naming the file if it still cannot be recorded.
 from __future__ import annotations
 
 import inspect
+import math
 import random
 import sys
 import threading
@@ -46,6 +48,20 @@ class RunSettings:
     max_backoff_s: float = 60.0
     concurrency: int = 4
     progress: bool = False
+
+    def __post_init__(self) -> None:
+        for name, low in (("retries", 0), ("concurrency", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be a whole number of at least {low}, not {value!r}")
+        for name in ("timeout_s", "backoff_s", "max_backoff_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a number of seconds, not {value!r}")
+            if value < 0 or (name == "timeout_s" and value == 0):
+                raise ValueError(
+                    f"{name} must be {'above' if name == 'timeout_s' else 'at least'} 0, not {value}"
+                )
 
 
 @dataclass(frozen=True)
@@ -137,15 +153,21 @@ class LLMRunner:
                 "available, or choose a backend whose calls are in the cache"
             )
         unrecorded: list[tuple] = []
+        leaders, copies = self._distinct(requests, pending)
 
         def receive(i: int, result: Answer | Exception) -> None:
+            for j in copies.get(i, []):  # the same call asked again in this run: the same answer
+                receive_one(j, result, record=False)
+            receive_one(i, result, record=True)
+
+        def receive_one(i: int, result: Answer | Exception, record: bool) -> None:
             request = requests[i]
             if isinstance(result, Exception):
                 outcomes[i] = Outcome(request.task, request.sample, "failed", error=str(result))
                 return
             outcome = self._parse(request, result.text, parsers[i], False, dict(result.provenance))
             outcomes[i] = outcome
-            if self.backend.recorded:
+            if self.backend.recorded and record:
                 row = (
                     self.key(request),
                     request,
@@ -164,10 +186,26 @@ class LLMRunner:
 
         self._stop.clear()
         try:
-            self._call(requests, pending, receive)
+            self._call(requests, leaders, receive)
         finally:
             self.unrecorded = self._record_again(unrecorded)
         return [o for o in outcomes if o is not None]
+
+    def _distinct(
+        self, requests: Sequence[Request], pending: list[int]
+    ) -> tuple[list[int], dict[int, list[int]]]:
+        """The pending requests to send (the first of each cache key) and, for each, the later requests with
+        the same key, which get its answer. A computed backend's requests are all sent (its answers come from
+        the requests' inputs, which the key does not hold)."""
+        if not self.backend.recorded:
+            return pending, {}
+        first: dict[str, int] = {}
+        copies: dict[int, list[int]] = {}
+        for i in pending:
+            lead = first.setdefault(self.key(requests[i]), i)
+            if lead != i:
+                copies.setdefault(lead, []).append(i)
+        return list(first.values()), copies
 
     def _record_again(self, rows: list[tuple]) -> int:
         """Write the answers the cache refused once more; warn (naming the file) about those it refuses."""

@@ -68,11 +68,18 @@ def _scores(
     space = grouping.canonical(space_labels, "")
     same_for_all = getattr(grouping, "sample_independent", False)
     gold_classes = {label: grouping.canonical([label], "") for label in set(gold.values())}
+    predicted: dict[tuple[str, ...], frozenset[str]] = {}  # label list -> classes (same in every sample)
     columns: dict[str, list] = {c: [] for c in HIT_COLUMNS}
     for sample in sorted(gold):
         label = gold[sample]
         g = gold_classes[label] if same_for_all else grouping.canonical([label], sample)
-        p = grouping.canonical(pred[sample], sample)
+        if same_for_all:
+            key = tuple(pred[sample])
+            if key not in predicted:
+                predicted[key] = grouping.canonical(key, sample)
+            p = predicted[key]
+        else:
+            p = grouping.canonical(pred[sample], sample)
         skipped = not g
         hit = len(g & p)
         in_space = len(p & space)

@@ -3,7 +3,8 @@
 Per sample, with G the gold set and P the predicted set after grouping:
 ``accuracy = |G ∩ P| / |P|`` (0 when P is empty) and ``recall = |G ∩ P| / |G|``. Samples whose
 grouped gold set is empty cannot be scored and are marked ``skipped``. Means over scored samples give
-Accuracy_s and Recall_s; Avg is their mean and F1 the harmonic mean of the two means.
+Accuracy_s and Recall_s; Avg is their mean and F1 the harmonic mean of the two means (all NaN when no
+sample is scored).
 """
 
 from __future__ import annotations
@@ -62,7 +63,10 @@ def summarise_set_scores(scores: pd.DataFrame) -> dict[str, float]:
     scored = scores[~scores["skipped"]]
     accuracy = float(scored["accuracy"].mean()) if len(scored) else float("nan")
     recall = float(scored["recall"].mean()) if len(scored) else float("nan")
-    f1 = 2 * accuracy * recall / (accuracy + recall) if accuracy + recall > 0 else 0.0
+    if not len(scored):
+        f1 = float("nan")  # no scored sample: no score (not 0)
+    else:
+        f1 = 2 * accuracy * recall / (accuracy + recall) if accuracy + recall > 0 else 0.0
     return {
         "accuracy": accuracy,
         "recall": recall,

@@ -7,6 +7,7 @@ empty are skipped — the definitions of :mod:`emer.metrics.sets`. Per system, t
 ``f1 = 2 PR / (P + R)`` of the means P and R over the scored samples (``average="f-of-means"``, the
 authors' definition, which reproduces the published table); ``average="mean-of-f"`` averages the
 per-sample F instead (about 2.4 points lower on the released outputs). ``M-avg`` is the mean of the 12.
+A metric that scores no sample has no score (NaN, and so has M-avg), never 0; an empty gold set is refused.
 
 :class:`EWScorer` maps every distinct label once and scores many systems with array operations;
 ``method="reference"`` runs :func:`emer.metrics.sets.set_scores` per metric instead (same numbers, slower).
@@ -20,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from emer.labels.wheel import EW_METRICS, WheelGrouping, wheel_key
-from emer.metrics.checks import known_samples, label_list, label_lists, unique_samples
+from emer.metrics.checks import (
+    LabelInputError,
+    check_interval_draws,
+    known_samples,
+    label_list,
+    label_lists,
+    unique_samples,
+)
 from emer.metrics.sets import SCORE_COLUMNS, set_scores, summarise_set_scores
 
 AVERAGES = ("f-of-means", "mean-of-f")
@@ -70,6 +78,10 @@ class EWScorer:
         self.metrics = [m for m in EW_METRICS if m in groupings]
         self.groupings = {m: groupings[m] for m in self.metrics}
         self.samples = sorted(gold)
+        if not self.samples:
+            raise LabelInputError(
+                "gold: no sample; give the gold labels of at least one sample to score against"
+            )
         self.chinese = chinese
         self._gold = label_lists({s: gold[s] for s in self.samples}, "gold", chinese)
         self._sample_index = {s: i for i, s in enumerate(self.samples)}
@@ -224,6 +236,7 @@ class EWScorer:
             mean_rec = np.where(scored, recall, 0).sum(axis=1) / n_scored
             mean_f = np.where(scored, _f1(accuracy, recall), 0).sum(axis=1) / n_scored
         f1 = _f1(mean_acc, mean_rec) if average == "f-of-means" else mean_f
+        f1 = np.where(n_scored > 0, f1, np.nan)  # no scored sample: no score (not 0)
         out = {key: np.repeat([k[i] for k in group_keys], n_metrics) for i, key in enumerate(keys)}
         out.update(
             metric=np.tile(self.metrics, n_sets),
@@ -242,6 +255,7 @@ class EWScorer:
         rows = []
         for key, part in groups:
             key = key if isinstance(key, tuple) else (key,)
+            unique_samples(part["sample"], f"predictions {key}" if keys else "predictions")
             by_sample = dict(zip(part["sample"], part["labels"], strict=True))
             for metric in self.metrics:
                 scores = set_scores(self._gold, by_sample, self.groupings[metric], self.chinese)
@@ -265,7 +279,7 @@ def ew_table(system_scores: pd.DataFrame, percent: bool = True) -> pd.DataFrame:
         wide = system_scores.set_index("metric")[["f1"]].T * scale
     metrics = [m for m in EW_METRICS if m in wide.columns]
     wide = wide[metrics]
-    wide["M-avg"] = wide[metrics].mean(axis=1)
+    wide["M-avg"] = wide[metrics].mean(axis=1, skipna=False)  # a metric with no score leaves M-avg undefined
     wide.columns.name = None
     return wide.reset_index() if keys else wide.reset_index(drop=True)
 
@@ -296,10 +310,9 @@ def ew_intervals(
     ``se`` the standard deviation of the draws; a draw in which a metric scores no sample counts 0 for it.
     Columns: keys…, :data:`INTERVAL_COLUMNS`.
     """
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be at least 1, not {n_boot}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), not {confidence}")
+    check_interval_draws(n_boot, confidence, "n_boot")
     missing = [c for c in ("metric", "sample", "accuracy", "recall", "skipped") if c not in sample_scores]
     if missing:
         raise KeyError(f"sample_scores lacks columns {missing}; pass EWScorer.sample_scores output")

@@ -8,14 +8,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from emer.data.datasets import Dataset, load_dataset
-from emer.labels.wheel import label_losses, wheel_groupings, wheel_key
-from emer.metrics.hitrate import HIT_RATE_METRICS
+from emer.labels.wheel import label_losses, wheel_groupings
 from emer.metrics.wheel import EWScorer
 from emer.scoring import families as F
+from emer.scoring.detail import ew_detail, hit_detail
 from emer.scoring.extraction import Extractor, extract_labels, map_sentiments
 from emer.scoring.inputs import Prediction, PredictionError, field_sentiment
 from emer.scoring.scorecard import Scorecard, SystemResult
@@ -24,11 +23,13 @@ from emer.scoring.systems import (
     INPUTS,
     Submission,
     align,
+    check_known_names,
     collect_submissions,
     english_label_lists,
     restrict,
 )
 
+SUBSETS = ("all", "given")
 MATCHING_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider", "similarity")
 
 
@@ -39,6 +40,7 @@ class ScoreOptions:
     dataset: str = "ovmerd"
     labels: str | os.PathLike | None = None  # the user's gold file (MER2024, OV-MERD+, or any dataset)
     inputs: str = "auto"  # which kind of input to score: auto | descriptions | labels | sentiments
+    subset: str = "all"  # all: every sample of the split | given: only the samples the predictions give
     metrics: tuple[str, ...] | None = None  # None: every family the dataset's gold and the inputs allow
     language: str = "en"  # gold descriptions for the matching metrics
     revision: str = "MER2025"
@@ -62,12 +64,16 @@ class ScoreOptions:
             raise ValueError(f"unknown metric families {unknown}; choose from {', '.join(F.FAMILIES)}")
         if self.chinese not in ("translate", "keep"):
             raise ValueError(f"chinese must be 'translate' or 'keep', not {self.chinese!r}")
+        if self.subset not in SUBSETS:
+            raise ValueError(f"subset must be one of {', '.join(SUBSETS)}, not {self.subset!r}")
         if self.inputs not in INPUTS:
             raise ValueError(f"inputs must be one of {', '.join(INPUTS)}, not {self.inputs!r}")
         if self.language not in ("en", "zh"):
             raise ValueError(f"language must be 'en' or 'zh', not {self.language!r}")
         if isinstance(self.n_boot, bool) or not isinstance(self.n_boot, int) or self.n_boot < 0:
             raise ValueError(f"n_boot must be a whole number, 0 (no intervals) or more, not {self.n_boot!r}")
+        if self.n_boot == 1:
+            raise ValueError("n_boot=1: one draw is no interval; give 0 (no intervals) or 2 or more (1000)")
         if not 0 < self.confidence < 1:
             raise ValueError(f"confidence must be in (0, 1), not {self.confidence}")
 
@@ -190,12 +196,16 @@ class Scoring:
             p.has_descriptions for s in submissions for p in s.checkpoints
         ):
             self.families = tuple(f for f in self.families if f != "matching")  # nothing to match
+        for prediction in (p for s in submissions for p in s.checkpoints):
+            check_known_names(prediction, self.dataset, self.data_dir)
+        if self.options.subset == "given":
+            self._restrict_to_given(submissions)
         for submission in submissions:
             for prediction in submission.checkpoints:
                 restrict(prediction, self.options.inputs)
                 self._check_kind(prediction)
                 submission.missing[prediction.system] = align(
-                    prediction, self.dataset, self.options.allow_missing, self.data_dir
+                    prediction, self.dataset, self.options.allow_missing
                 )
         try:
             results = [r for s in submissions for r in self._score_submission(s)]
@@ -211,7 +221,13 @@ class Scoring:
             is_checkpoint = len(submission.checkpoints) > 1
             name = f"{submission.name}@{prediction.system}" if is_checkpoint else submission.name
             descriptions = (
-                dict(zip(prediction.frame["sample"], prediction.frame["description"], strict=True))
+                dict(
+                    zip(
+                        prediction.frame["sample"].tolist(),
+                        prediction.frame["description"].tolist(),
+                        strict=True,
+                    )
+                )
                 if prediction.has_descriptions
                 else None
             )
@@ -222,6 +238,7 @@ class Scoring:
                 format=prediction.format,
                 warnings=list(prediction.warnings),
                 n_missing=submission.missing[prediction.system],
+                failed=dict(prediction.failed),
                 n_unparsed=int(prediction.frame["labels"].isna().sum()) if prediction.has_labels else 0,
                 checkpoint_of=submission.name if is_checkpoint else "",
                 is_final=i == len(submission.checkpoints) - 1,
@@ -231,7 +248,7 @@ class Scoring:
                 result.label_source = "given"
                 runs = [english_label_lists(prediction, self.options.chinese)]
             elif not self.needs_labels and (given is not None or "sentiment" not in self.families):
-                runs = [{s: [] for s in prediction.frame["sample"]}]
+                runs = [{s: [] for s in prediction.frame["sample"].tolist()}]
             else:
                 result.label_source = "extracted"
                 runs = self._extract(descriptions, result)
@@ -239,6 +256,23 @@ class Scoring:
             self._fill(result, runs, descriptions, sentiments)
             out.append(result)
         return out
+
+    def _restrict_to_given(self, submissions: list[Submission]) -> None:
+        """``--subset given``: score only the samples every submitted prediction answers (failed clips
+        left out); the gold, the released baselines and so the paired tests are restricted alike."""
+        predictions = [p for s in submissions for p in s.checkpoints]
+        common = set.intersection(*(set(p.frame["sample"]) for p in predictions))
+        if not common:
+            raise PredictionError(
+                "--subset given: the predictions share no sample of "
+                f"{self.dataset.name!r}; give at least one sample every system answers"
+            )
+        self.dataset = self.dataset.restricted(common)
+        for submission in submissions:
+            for prediction in submission.checkpoints:
+                prediction.frame = prediction.frame[prediction.frame["sample"].isin(common)]
+        if self.dataset.ov_gold:
+            self.scorer = EWScorer(self.dataset.ov_gold, self.groupings, "keep")
 
     def _wanted_stages(self) -> tuple[str, ...] | None:
         """Which of the field's stage files to read, in order of preference (None: all of them): the most
@@ -272,7 +306,7 @@ class Scoring:
         if not prediction.has_sentiments or "sentiment" not in self.families:
             return None
         frame = prediction.frame  # an unreadable answer is None (pandas may have made it NaN)
-        pairs = zip(frame["sample"], frame["sentiment"], strict=True)
+        pairs = zip(frame["sample"].tolist(), frame["sentiment"].tolist(), strict=True)
         return {s: v if isinstance(v, str) else None for s, v in pairs}
 
     def _sentiments(
@@ -395,7 +429,9 @@ class Scoring:
             if "ew" in self.families:
                 metrics += F.ew_metrics(arrays, self.scorer.metrics, choices)
                 if detail:
-                    tables["ew"] = self._ew_detail(labels, arrays)
+                    tables["ew"] = ew_detail(
+                        self.scorer, self.dataset.ov_gold, self.groupings, labels, arrays
+                    )
             if "sets" in self.families:
                 identity, per_sample = F.identity_set_metrics(self.dataset.ov_gold, labels, choices)
                 metrics += identity
@@ -409,61 +445,8 @@ class Scoring:
             )
             metrics += found
             if detail:
-                tables["hitrate"] = self._hit_detail(per_sample, labels)
+                tables["hitrate"] = hit_detail(per_sample, self.groupings, labels)
         return metrics, tables
-
-    def _ew_detail(self, labels: Mapping[str, list[str]], arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
-        """Per sample and EW metric: mapped gold and predicted classes, dropped labels, counts, scores."""
-        samples = self.scorer.samples
-        gold = self.dataset.ov_gold
-        gold_keys = [[wheel_key(x) for x in gold[s]] for s in samples]
-        pred_keys = [[wheel_key(x) for x in labels[s]] for s in samples]
-
-        def classes(keys: list[str], mapping: Mapping[str, str]) -> str:
-            return "; ".join(sorted({mapping[k] for k in keys if k in mapping}))
-
-        columns: dict[str, list] = {name: [] for name in ("gold_classes", "predicted_classes", "dropped")}
-        for metric in self.scorer.metrics:
-            mapping = self.groupings[metric].mapping
-            columns["gold_classes"] += [classes(k, mapping) for k in gold_keys]
-            columns["predicted_classes"] += [classes(k, mapping) for k in pred_keys]
-            columns["dropped"] += [
-                "; ".join(dict.fromkeys(x for x, k in zip(labels[s], keys, strict=True) if k not in mapping))
-                for s, keys in zip(samples, pred_keys, strict=True)
-            ]
-        n_metrics = len(self.scorer.metrics)
-        scored = arrays["scored"].T.ravel()
-
-        def by_metric(name: str) -> np.ndarray:
-            return arrays[name].T.ravel()  # (sample, metric) -> rows ordered metric, then sample
-
-        return pd.DataFrame(
-            {
-                "sample": list(samples) * n_metrics,
-                "metric": [m for m in self.scorer.metrics for _ in samples],
-                "gold_labels": ["; ".join(gold[s]) for s in samples] * n_metrics,
-                "gold_classes": columns["gold_classes"],
-                "labels": ["; ".join(labels[s]) for s in samples] * n_metrics,
-                "predicted_classes": columns["predicted_classes"],
-                "dropped": columns["dropped"],
-                "n_gold": by_metric("n_gold"),
-                "n_pred": by_metric("n_pred"),
-                "n_hit": by_metric("n_hit"),
-                "accuracy": np.where(scored, by_metric("accuracy"), np.nan),
-                "recall": np.where(scored, by_metric("recall"), np.nan),
-                "scored": scored,
-            }
-        )
-
-    def _hit_detail(self, per_sample: pd.DataFrame, labels: Mapping[str, list[str]]) -> pd.DataFrame:
-        out = per_sample.copy()
-        for m in HIT_RATE_METRICS:
-            grouping = self.groupings[m]
-            out[f"gold_class {m}"] = [grouping.map_label(g) or "" for g in out["gold_label"]]
-            out[f"predicted_classes {m}"] = [
-                "; ".join(sorted(grouping.canonical(labels[s]))) for s in out["sample"]
-            ]
-        return out
 
     def _matching(self, system: str, descriptions: dict[str, str]) -> list[F.Metric]:
         from emer.metrics.matching import load_sentence_encoder, matching_scores

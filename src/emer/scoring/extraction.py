@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from emer.llm import make_runner, prompts
+from emer.llm.cache import CallCache, recording_file
 from emer.llm.runner import STATUSES, LLMRunner
 from emer.llm.tasks import extract_ov_labels, labels_or_empty
 
@@ -82,6 +83,25 @@ class Extractor:
             concurrency=self.concurrency,
             data_dir=data_dir,
             progress=self.backend != "offline",
+        )
+
+    def resume_note(self) -> str:
+        """One line on what an interrupted run kept of this extractor's calls and how to resume it."""
+        if self.backend == "offline":
+            return "the offline extractor records nothing; run the same command again"
+        if self.cache_dir is None or self.cache_mode != "read-write":
+            return (
+                "the extraction answers received were not recorded (no --out or --cache-dir); give --out or "
+                "--cache-dir so that an interrupted run resumes"
+            )
+        path = recording_file(Path(self.cache_dir).resolve())
+        calls = 0
+        if path.is_file():
+            with CallCache(path, "replay") as cache:
+                calls = sum(r["calls"] for r in cache.summary() if r["backend"] == self.backend)
+        return (
+            f"{calls} answer(s) of the {self.backend} backend are recorded in {path}; run the same command "
+            "again to resume (recorded calls are not asked again)"
         )
 
     def describe_mapping(self, runner: LLMRunner) -> str:

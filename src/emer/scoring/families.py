@@ -46,7 +46,12 @@ EMPTY_GOLD = ("skip", "zero")
 NEUTRAL = ("skip", "class")
 FAMILIES = ("ew", "sets", "hitrate", "sentiment", "matching")
 SET_METRICS = ("Accuracy_s", "Recall_s", "Avg")
-HIT_METRICS = ("hit rate", "label-space precision", "labels per sample")
+HIT_METRICS = ("hit rate", "label-space precision", "labels per sample", "classes per sample")
+#: A system whose labels map to this many wheel classes per sample or more (the mean over the five level-1
+#: wheels), against the one class of a one-hot gold label, is flagged for label flooding: naming many
+#: classes raises the hit rate without recognising anything (naming every class hits every sample, at
+#: 6-7 classes). The 30 released systems map to 0.7-2.0 classes per sample on OV-MERD, its OV gold to 1.5.
+FLOOD_CLASSES = 2.5
 SENTIMENT_METRICS = ("sentiment WAF", "sentiment accuracy")
 #: The EW scores at level 1 of the five wheels, whose mean is MER-UniBench's OV-MERD+ score (``L1-avg``).
 L1_METRICS = tuple(m for m in EW_METRICS if m.endswith("-L1") and m.startswith("W"))
@@ -236,7 +241,8 @@ def hit_rate_metric(
 ) -> tuple[list[Metric], pd.DataFrame]:
     """Hit rate of the OV labels on the one-hot label (the mean over the five wheels at level 1), with what
     can game it beside: the authors' label-space precision (hits over the predicted classes that are in the
-    dataset's label space) and the number of distinct labels predicted per sample."""
+    dataset's label space), the number of distinct labels predicted per sample and the number of wheel
+    classes they map to (per sample, the mean over the five wheels; see :data:`FLOOD_CLASSES`)."""
     wheels = {m: NeutralClass(groupings[m]) if neutral == "class" else groupings[m] for m in HIT_RATE_METRICS}
     per_wheel = hit_rate_scores_by_grouping(onehot, labels, wheels, chinese="keep")
     scored = np.column_stack([~per_wheel[m]["skipped"].to_numpy(bool) for m in HIT_RATE_METRICS])
@@ -251,14 +257,33 @@ def hit_rate_metric(
     n_scored = int(scored.any(axis=1).sum())
     x_hit = np.hstack([_scored_components(hits, scored), scored.astype(float)])
     x_precision = np.hstack([_scored_components(precision, scored), scored.astype(float)])
-    counts = np.array([len({wheel_key(x) for x in labels[s]}) for s in table["sample"]], dtype=float)
+    counts = np.array([len({wheel_key(x) for x in labels[s]}) for s in table["sample"].tolist()], dtype=float)
     x_count, mean_count = mean_components(counts)
+    classes = np.column_stack([per_wheel[m]["n_pred"].to_numpy(float) for m in HIT_RATE_METRICS]).mean(axis=1)
+    x_classes, mean_classes = mean_components(classes)
     metrics = [
         Metric("hit rate", "hitrate", x_hit, statistic, n_scored),
         Metric("label-space precision", "hitrate", x_precision, statistic, n_scored),
         Metric("labels per sample", "hitrate", x_count, mean_count, len(counts)),
+        Metric("classes per sample", "hitrate", x_classes, mean_classes, len(classes)),
     ]
     return metrics, table
+
+
+def flooding(classes_per_sample: Mapping[str, float]) -> dict[str, float]:
+    """The systems (name -> mapped classes per sample) at or above :data:`FLOOD_CLASSES`."""
+    return {name: value for name, value in classes_per_sample.items() if value >= FLOOD_CLASSES}
+
+
+def flooding_note(flagged: Mapping[str, float]) -> str:
+    """The scorecard note on flagged systems."""
+    names = ", ".join(f"{name} ({value:.1f})" for name, value in sorted(flagged.items()))
+    return (
+        f"Label flooding: {names} map to {FLOOD_CLASSES:g} or more wheel classes per sample against the one "
+        "class of the one-hot gold; naming many classes raises the hit rate without recognising the emotion "
+        "(naming every class hits every sample), so compare these systems by label-space precision, not by "
+        "hit rate."
+    )
 
 
 # --- sentiment -----------------------------------------------------------------------------------------

@@ -40,6 +40,30 @@ DESCRIPTION_COLUMNS = ("description", "reason")
 LABEL_COLUMNS = ("openset", "labels")
 SENTIMENT_COLUMNS = ("sentiment",)
 FORMATS = ("csv", "tsv", "jsonl", "npz")
+#: Limits on what one predictions file may hold (see docs/scoring.md, "Limits"); each is 10x or more what
+#: the released outputs use (at most 20 labels per sample, descriptions of at most 5,000 characters, the
+#: largest MER-UniBench set 4,659 samples). A file beyond one is refused, naming the row and the limit.
+MAX_FILE_BYTES = 256 * 2**20
+MAX_CELL_CHARS = 100_000  # characters of one description or label cell (or JSON Lines line)
+MAX_LABELS = 200  # labels of one sample
+#: Cells that are a missing-value marker written as text (pandas, numpy, JSON), never a label.
+MISSING_MARKERS = frozenset(
+    {
+        "nan",
+        "-nan",
+        "inf",
+        "-inf",
+        "+inf",
+        "infinity",
+        "-infinity",
+        "+infinity",
+        "null",
+        "none",
+        "na",
+        "n/a",
+        "nat",
+    }
+)
 
 
 class PredictionError(ValueError):
@@ -53,8 +77,9 @@ class Prediction:
     system: str
     path: str
     format: str
-    frame: pd.DataFrame  # sample, [description], [labels]
+    frame: pd.DataFrame  # sample, [description], [labels], [sentiment]
     warnings: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # clips an emer explain run could not answer
 
     @property
     def has_labels(self) -> bool:
@@ -102,8 +127,15 @@ def read_prediction(path: str | os.PathLike, system: str | None = None) -> Predi
     path = Path(path)
     if not path.is_file():
         raise PredictionError(f"{path}: no such file")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise PredictionError(f"{path}: the file is empty; write one row per sample")
+    if size > MAX_FILE_BYTES:
+        raise PredictionError(
+            f"{path}: {size / 2**20:.0f} MiB, over the limit of {MAX_FILE_BYTES // 2**20} MiB for a "
+            f"predictions file (at most {MAX_CELL_CHARS:,} characters per cell and {MAX_LABELS} labels per "
+            "sample); split it or shorten the descriptions"
+        )
     fmt = detect_format(path)
     warnings: list[str] = []
     reader = {"csv": _read_table, "tsv": _read_table, "jsonl": _read_jsonl, "npz": _read_npz}[fmt]
@@ -111,7 +143,22 @@ def read_prediction(path: str | os.PathLike, system: str | None = None) -> Predi
     if frame.empty:
         raise PredictionError(f"{path}: no rows; write one row per sample")
     _check_names(frame, path)
-    return Prediction(system or path.stem, str(path), fmt, frame.reset_index(drop=True), warnings)
+    failed: dict[str, str] = {}
+    if "status" in frame:
+        bad = frame["status"] != "ok"
+        failed = {
+            s: f"{status}: {error}" if error else status
+            for s, status, error in zip(
+                frame["sample"][bad], frame["status"][bad], frame["error"][bad], strict=True
+            )
+        }
+        frame = frame[~bad].drop(columns=["status", "error"])
+    if frame.empty:
+        raise PredictionError(
+            f"{path}: every one of its {len(failed)} clips failed in emer explain (first "
+            f"{next(iter(failed.items()))}); nothing to score: see the run's records"
+        )
+    return Prediction(system or path.stem, str(path), fmt, frame.reset_index(drop=True), warnings, failed)
 
 
 # --- readers -------------------------------------------------------------------------------------------
@@ -150,7 +197,12 @@ def _read_table(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
             f"({' or '.join(LABEL_COLUMNS)}) and/or a sentiment column"
         )
     frame = pd.DataFrame({"sample": raw[name].str.strip()})
-    rows = [f"row {i}" for i in range(2, len(raw) + 2)]  # line numbers, the header being line 1
+    # line numbers (the header being line 1) and sample names
+    rows = [f"row {i} ({s})" for i, s in enumerate(frame["sample"], start=2)]
+    for column in (description, labels):
+        if column is not None:
+            for cell, where in zip(raw[column], rows, strict=True):
+                _check_size(cell, path, where, column)
     if description is not None:
         frame["description"] = raw[description]
     if labels is not None:
@@ -159,8 +211,7 @@ def _read_table(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
         ]
     if sentiment is not None:
         frame["sentiment"] = [
-            _sentiment(cell, path, f"{where} ({name_})")
-            for cell, where, name_ in zip(raw[sentiment], rows, frame["sample"], strict=True)
+            _sentiment(cell, path, where) for cell, where in zip(raw[sentiment], rows, strict=True)
         ]
     return frame
 
@@ -170,6 +221,7 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
     for number, line in enumerate(_decode(path).splitlines(), start=1):
         if not line.strip():
             continue
+        _check_size(line, path, f"line {number}", "the line")
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -188,7 +240,11 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
         raise PredictionError(
             f'{path}: keys found {keys}; expected "name" and "description", "labels" and/or "sentiment"'
         )
+    if labels is not None and all(r.get(labels) is None for _, r in records):
+        labels = None  # an emer explain run that extracted no labels (a model pipeline)
     out: dict[str, list] = {"sample": []}
+    if "status" in keys:  # the predictions file of an emer explain run (emer.data.predictions)
+        out["status"], out["error"] = [], []
     if description is not None:
         out["description"] = []
     if labels is not None:
@@ -196,10 +252,13 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
     if sentiment is not None:
         out["sentiment"] = []
     for number, record in records:
-        where = f"line {number}"
         if name not in record:
-            raise PredictionError(f"{path}, {where}: no {name!r} key; every line needs one")
+            raise PredictionError(f"{path}, line {number}: no {name!r} key; every line needs one")
         out["sample"].append(str(record[name]).strip())
+        where = f"line {number} ({out['sample'][-1]})"
+        if "status" in out:
+            out["status"].append(str(record.get("status") or "ok"))
+            out["error"].append(str(record.get("error") or ""))
         if description is not None:
             value = record.get(description, "")
             if value is None:
@@ -210,7 +269,7 @@ def _read_jsonl(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
         if labels is not None:
             out["labels"].append(_labels(record.get(labels), path, where, warnings))
         if sentiment is not None:
-            out["sentiment"].append(_sentiment(record.get(sentiment), path, f"{where} ({out['sample'][-1]})"))
+            out["sentiment"].append(_sentiment(record.get(sentiment), path, where))
     return pd.DataFrame(out)
 
 
@@ -279,21 +338,39 @@ def _sentiment(cell: object, path: Path, where: str) -> str:
 _LIST_SHAPE = re.compile(r"^\s*[\[【(（].*[\]】)）]\s*$", re.DOTALL)
 
 
+def _check_size(cell: object, path: Path, where: str, column: str) -> None:
+    """Refuse a cell over :data:`MAX_CELL_CHARS` before anything parses it."""
+    if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+        raise PredictionError(
+            f"{path}, {where}: {column} holds {len(cell):,} characters, over the limit of {MAX_CELL_CHARS:,} "
+            f"per cell; shorten it (a description is a paragraph, a label list at most {MAX_LABELS} labels)"
+        )
+
+
 def _labels(cell: object, path: Path, where: str, warnings: list[str]) -> list[str] | None:
-    """Labels of one cell; None (scored as an empty answer, with a warning) when it cannot be parsed."""
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+    """Labels of one cell; None (scored as an empty answer, with a warning) when it cannot be parsed or is a
+    missing-value marker (NaN, inf, null ... as a number or as text). More than :data:`MAX_LABELS` labels
+    are refused."""
+    if cell is None:
         return []
+    if isinstance(cell, float | np.floating) or (isinstance(cell, str) and _is_marker(cell)):
+        warnings.append(
+            f"{path}, {where}: labels {cell!r} are a missing-value marker, not labels; scored as no label "
+            "(write [] for an answer with no label)"
+        )
+        return None
     if isinstance(cell, list | tuple | np.ndarray):
         items = list(cell)
         if not all(isinstance(x, str) for x in items):
-            warnings.append(f"{path}, {where}: labels {items!r} are not all strings; scored as no label")
+            warnings.append(f"{path}, {where}: labels {items[:5]!r} are not all strings; scored as no label")
             return None
-        return parse_label_list(items)
+        return _kept(parse_label_list(items), path, where, warnings)
     if not isinstance(cell, str):
         warnings.append(
             f"{path}, {where}: labels {cell!r} are not a list or a list string; scored as no label"
         )
         return None
+    _check_size(cell, path, where, "the label cell")
     text = cell.strip()
     if not text:
         return []
@@ -301,10 +378,29 @@ def _labels(cell: object, path: Path, where: str, warnings: list[str]) -> list[s
     if opened != closed or (opened and not _LIST_SHAPE.match(text)):
         warnings.append(f"{path}, {where}: cannot parse the label list {text[:60]!r}; scored as no label")
         return None
-    labels = parse_label_list(text)
-    if any(not normalise_label(x) for x in labels):
-        return [x for x in labels if normalise_label(x)]
-    return labels
+    return _kept(parse_label_list(text), path, where, warnings)
+
+
+def _is_marker(text: str) -> bool:
+    return normalise_label(text) in MISSING_MARKERS
+
+
+def _kept(labels: list[str], path: Path, where: str, warnings: list[str]) -> list[str]:
+    """The labels that are labels: empty ones and missing-value markers dropped (with a warning for the
+    markers); more than :data:`MAX_LABELS` refused."""
+    markers = [x for x in labels if _is_marker(x)]
+    if markers:
+        warnings.append(
+            f"{path}, {where}: {', '.join(map(repr, markers[:3]))} in the label list are missing-value "
+            "markers, not labels; dropped"
+        )
+    kept = [x for x in labels if normalise_label(x) and not _is_marker(x)]
+    if len(kept) > MAX_LABELS:
+        raise PredictionError(
+            f"{path}, {where}: {len(kept):,} labels, over the limit of {MAX_LABELS} per sample (the released "
+            "systems give at most 20); give the labels the system predicts, not a list of every emotion"
+        )
+    return kept
 
 
 def _check_names(frame: pd.DataFrame, path: Path) -> None:

@@ -21,7 +21,8 @@ def leaderboard_figure(
     title: str = "Leaderboard",
     interval_label: str = "interval",
 ):
-    """Points at ``value`` with the ``low``–``high`` interval as a bar, one row per system, sorted by
+    """Points at ``value`` with the ``low``–``high`` interval as a bar (none where both are NaN: point
+    estimates only), one row per system, sorted by
     ``value`` (best at the top, ties by name). Submitted systems are red with bold labels; systems whose
     ``tied_with_best`` is True get a hollow marker ("difference from the top system not significant").
 
@@ -36,7 +37,9 @@ def leaderboard_figure(
     if table["system"].duplicated().any():
         twice = sorted(set(table["system"][table["system"].duplicated()]))
         raise ValueError(f"leaderboard lists systems twice: {twice}; give one row per system")
-    bad = table["system"][~np.isfinite(table[["value", "low", "high"]].to_numpy(float)).all(axis=1)]
+    values, bounds = table["value"].to_numpy(float), table[["low", "high"]].to_numpy(float)
+    no_interval = np.isnan(bounds).all(axis=1)  # point estimates only (n_boot 0): no bar
+    bad = table["system"][~np.isfinite(values) | ~(np.isfinite(bounds).all(axis=1) | no_interval)]
     if len(bad):
         raise ValueError(f"leaderboard has no finite value/low/high for {sorted(bad)[:5]}; score them first")
     data = table.sort_values(["value", "system"], ascending=[True, False], kind="stable").reset_index(

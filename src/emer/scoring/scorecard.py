@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from emer.files import make_folder
 from emer.report import save_figure, save_table
-from emer.scoring.families import EW_ORDER, HIT_METRICS, SENTIMENT_METRICS, SET_METRICS, Metric
+from emer.scoring.families import (
+    EW_ORDER,
+    HIT_METRICS,
+    SENTIMENT_METRICS,
+    SET_METRICS,
+    Metric,
+    flooding,
+    flooding_note,
+)
 from emer.scoring.signature import ScoringRun, signature
 
 if TYPE_CHECKING:
@@ -27,6 +36,7 @@ SUMMARY = [
     "Avg",
     "hit rate",
     "label-space precision",
+    "classes per sample",
     "sentiment WAF",
     "sentiment accuracy",
     "bleu_4",
@@ -51,6 +61,7 @@ class SystemResult:
     n_missing: int = 0
     n_unparsed: int = 0
     checkpoint_of: str = ""
+    failed: dict[str, str] = field(default_factory=dict)  # clips an emer explain run could not answer
     is_final: bool = True
     extraction: dict[str, int] = field(default_factory=dict)
     mapping: dict[str, int] = field(default_factory=dict)  # sentiment mapping outcomes
@@ -60,6 +71,7 @@ class SystemResult:
     dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     labels: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # label-flooding (families.FLOOD_CLASSES)
 
     def value(self, metric: str) -> float:
         """The score (mean over runs when the labels were extracted several times)."""
@@ -87,11 +99,13 @@ class SystemResult:
             "checkpoint_of": self.checkpoint_of or None,
             "n_missing_scored_empty": self.n_missing,
             "n_unparsed_scored_empty": self.n_unparsed,
+            "failed_clips": self.failed or None,
             "extraction": self.extraction or None,
             "sentiment_mapping": self.mapping or None,
             "metrics": metrics,
             "dropped_labels": self.dropped or None,
             "warnings": self.warnings,
+            "flags": self.flags,
         }
 
 
@@ -106,6 +120,11 @@ class Scorecard:
     checkpoints: pd.DataFrame
     notes: list[str]
     options: dict[str, Any]
+    coverage: tuple[int, int] = (0, 0)  # (samples scored, samples of the whole split)
+
+    @property
+    def coverage_text(self) -> str:
+        return f"{self.coverage[0]:,} of {self.coverage[1]:,}"
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
@@ -121,6 +140,21 @@ class Scorecard:
             )
         ranked = [r for r in results if rank_by in r.metrics and r.is_final]
         notes = [scoring.dataset.baseline_note] if scoring.dataset.baseline_note else []
+        coverage = scoring.dataset.coverage
+        if coverage[0] < coverage[1]:
+            notes.append(
+                f"Scored {coverage[0]:,} of the {coverage[1]:,} samples (--subset given): every system, the "
+                "released baselines and the paired tests on the same samples; intervals reflect the subset's "
+                "size. Do not rank these scores against figures computed on all samples."
+            )
+        flooded = flooding(
+            {r.name: r.value("classes per sample") for r in results if "classes per sample" in r.metrics}
+        )
+        for result in results:
+            if result.name in flooded and "label-flooding" not in result.flags:
+                result.flags.append("label-flooding")
+        if flooded:
+            notes.append(flooding_note(flooded))
         paired = paired_tests(ranked, rank_by, scoring)
         leaderboard = _leaderboard(ranked, rank_by, paired, scoring)
         checkpoints = _checkpoint_table(results, submissions, rank_by)
@@ -165,7 +199,10 @@ class Scorecard:
                 "language": options.language,
                 "allow_missing": options.allow_missing,
                 "chinese": options.chinese,
+                "inputs": options.inputs,
+                "subset": options.subset,
             },
+            coverage=coverage,
         )
 
     # -- views --------------------------------------------------------------------------------------------
@@ -183,7 +220,9 @@ class Scorecard:
                 rows.append({"system": result.name, "kind": result.kind, "metric": name, **_flat(item)})
         columns = ["system", "kind", "metric", "value", "low", "high", "n_scored"]
         frame = pd.DataFrame(rows)
-        return frame.reindex(columns=columns + (["std"] if "std" in frame else []))
+        frame = frame.reindex(columns=columns + (["std"] if "std" in frame else []))
+        frame["coverage"] = self.coverage_text
+        return frame
 
     def per_sample(self) -> pd.DataFrame:
         """Per sample of each submitted system: mapped gold and predicted classes per EW metric (why a label
@@ -206,6 +245,11 @@ class Scorecard:
             "dataset": self.dataset,
             "options": self.options,
             "rank_by": self.rank_by,
+            "coverage": {
+                "scored": self.coverage[0],
+                "of": self.coverage[1],
+                "subset": self.options["subset"],
+            },
             "systems": [r.entry() for r in self.systems],
             "leaderboard": _records(self.leaderboard),
             "paired_tests": _records(self.paired),
@@ -216,6 +260,8 @@ class Scorecard:
     def summary(self) -> str:
         """A few lines for the terminal: each submitted system's headline scores, then the signature."""
         lines = []
+        if self.coverage[0] < self.coverage[1]:
+            lines.append(f"scored {self.coverage_text} samples of {self.dataset} (--subset given)")
         for result in self.submitted:
             shown = []
             for name in SUMMARY:
@@ -226,6 +272,15 @@ class Scorecard:
                         text += f" [{low:.2f}, {high:.2f}]"
                     shown.append(text)
             lines.append(f"{result.name}: " + "; ".join(shown))
+            if result.failed:
+                first = next(iter(result.failed.items()))
+                lines.append(
+                    f"  {len(result.failed)} clip(s) failed in emer explain, not scored; first {first}"
+                )
+            if "label-flooding" in result.flags:
+                lines.append(
+                    f"  flag: label flooding ({result.value('classes per sample'):.1f} classes per sample)"
+                )
             for warning in result.warnings[:3]:
                 lines.append(f"  warning: {warning}")
             if len(result.warnings) > 3:
@@ -251,8 +306,7 @@ class Scorecard:
         """Write scorecard.json, scores, per_sample, leaderboard (+ figure), paired_tests, checkpoints."""
         from emer.scoring.leaderboard import leaderboard_figure
 
-        folder = Path(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(out_dir, "the scorecard folder")
         text = json.dumps(
             self.to_json(), indent=2, ensure_ascii=False, allow_nan=False, default=_json_default
         )
@@ -272,6 +326,17 @@ class Scorecard:
             save_figure(figure, "leaderboard", folder)
         (folder / "signature.txt").write_text(self.signature + "\n", encoding="utf-8")
         return folder / "scorecard.json"
+
+
+def require_full_set(coverage: tuple[int, int], against: str) -> None:
+    """Refuse to rank scores of a subset against ``against``, figures computed on the whole split."""
+    scored, total = coverage
+    if scored < total:
+        raise ValueError(
+            f"these scores cover {scored:,} of the {total:,} samples (--subset given), but {against} was "
+            f"computed on all {total:,}: rank a subset only against systems scored on the same samples "
+            "(emer score restricts the released baselines to them)"
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -360,6 +425,7 @@ def _leaderboard(
                 "high": high,
                 "submitted": result.kind == "submitted",
                 "tied_with_best": not bool(significant.get(result.name, False)),
+                "flag": ", ".join(result.flags),
             }
         )
     board = pd.DataFrame(rows)
@@ -368,6 +434,8 @@ def _leaderboard(
     board = board.sort_values(["value", "system"], ascending=[False, True], ignore_index=True)
     board.insert(0, "rank", np.arange(1, len(board) + 1))
     board.insert(4, "metric", rank_by)
+    scored, total = scoring.dataset.coverage
+    board["coverage"] = f"{scored:,} of {total:,}"
     return board
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Protocol
 
 from emer.version import __version__
@@ -34,6 +35,10 @@ def signature(scoring: ScoringRun) -> str:
         f"chinese:{o.chinese}",
         f"from:{o.inputs}",
     ]
+    scored, total = d.coverage
+    if scored < total:
+        subset = hashlib.sha256("\n".join(sorted(d.samples)).encode()).hexdigest()[:12]
+        parts.append(f"subset:given({scored}/{total})@{subset}")
     if "hitrate" in scoring.families:
         parts.append(f"neutral:{o.choices.neutral}")
     if "sentiment" in scoring.families:

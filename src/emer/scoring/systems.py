@@ -9,6 +9,7 @@ from pathlib import Path
 
 from emer.data import data_path
 from emer.data.datasets import Dataset, dataset_of_names
+from emer.data.predictions import predictions_files
 from emer.labels.lexicon import is_chinese
 from emer.llm.tasks import english_labels
 from emer.scoring.inputs import Prediction, PredictionError, read_prediction
@@ -58,14 +59,21 @@ def collect_submissions(
     """The systems named by ``specs`` (files, folders of files, ``NAME=PATH``, ``data:PATH``).
 
     A folder holds one system per file, or, with ``checkpoints``, the checkpoints of one system (sorted
-    naturally by file name: the last is the final checkpoint). ``wanted``: see :func:`read_folder`.
+    naturally by file name: the last is the final checkpoint). ``wanted``: see :func:`read_folder`. The
+    output folder of an ``emer explain`` run is read as it is: each of its predictions files
+    (:mod:`emer.data.predictions`) is a system, ``<folder> <strategy>``.
     """
     if not specs:
         raise PredictionError("no predictions given; pass one or more files or folders")
     submissions: list[Submission] = []
     for spec in specs:
         name, path = _resolve(spec, data_dir)
-        if path.is_dir():
+        explained = predictions_files(path) if path.is_dir() else {}
+        if explained:
+            for strategy, file in explained.items():
+                prediction = read_prediction(file, f"{name or path.name} {strategy}")
+                submissions.append(Submission(prediction.system, [prediction]))
+        elif path.is_dir():
             predictions = read_folder(path, wanted)
             if checkpoints:
                 submissions.append(Submission(name or path.name, predictions))
@@ -173,12 +181,11 @@ def restrict(prediction: Prediction, inputs: str) -> None:
         prediction.warnings = [w for w in prediction.warnings if "sentiment answer" not in w]
 
 
-def align(prediction: Prediction, dataset: Dataset, allow_missing: bool, data_dir=None) -> int:
-    """Check the sample names against ``dataset``; fill missing samples (``allow_missing``) as empty
-    answers, in place. Returns how many were filled."""
+def check_known_names(prediction: Prediction, dataset: Dataset, data_dir=None) -> None:
+    """Refuse names that are not samples of ``dataset``, saying which dataset they look like."""
     names = set(prediction.frame["sample"])
     gold = set(dataset.samples)
-    unknown = sorted(names - gold)
+    unknown = sorted((names | set(prediction.failed)) - gold)
     if unknown:
         best, overlap = dataset_of_names(names, data_dir)[0]
         hint = ""
@@ -190,12 +197,25 @@ def align(prediction: Prediction, dataset: Dataset, allow_missing: bool, data_di
             f"{prediction.path}: {len(unknown)} sample name(s) are not in {dataset.name!r} "
             f"({len(gold)} samples), first {unknown[:3]}{hint}"
         )
+
+
+def align(prediction: Prediction, dataset: Dataset, allow_missing: bool) -> int:
+    """Fill the samples of ``dataset`` the prediction lacks (``allow_missing``) as empty answers, in
+    place, or refuse; its names are known ones (:func:`check_known_names`). Returns how many were filled."""
+    names = set(prediction.frame["sample"])
+    gold = set(dataset.samples)
     missing = sorted(gold - names)
+    failed = [s for s in missing if s in prediction.failed]
     if missing and not allow_missing:
+        why = ""
+        if failed:
+            first = failed[0]
+            why = f" ({len(failed)} failed in emer explain, first {first}: {prediction.failed[first]})"
         raise PredictionError(
             f"{prediction.path}: no prediction for {len(missing)} of the {len(gold)} {dataset.name!r} "
-            f"samples, first {missing[:3]}; add them (an empty answer is an empty description or []) or pass "
-            "--allow-missing to score them as empty answers"
+            f"samples{why}, first {missing[:3]}; add them (an empty answer is an empty description or []), "
+            "pass --subset given to score only the samples given, or --allow-missing to score them as "
+            "empty answers"
         )
     frame = prediction.frame
     if missing:
@@ -204,6 +224,8 @@ def align(prediction: Prediction, dataset: Dataset, allow_missing: bool, data_di
             fill["description"] = [""] * len(missing)
         if "labels" in frame:
             fill["labels"] = [[] for _ in missing]
+        if "sentiment" in frame:
+            fill["sentiment"] = [None] * len(missing)
         import pandas as pd
 
         frame = pd.concat([frame, pd.DataFrame(fill)], ignore_index=True)
@@ -218,13 +240,11 @@ def english_label_lists(prediction: Prediction, chinese: str = "translate") -> d
     silently count as wrong. ``chinese="keep"`` leaves Chinese labels as given (no mapping knows them, so
     they are dropped and counted among the dropped labels), as the authors scored their released labels.
     """
+    samples, lists = prediction.frame["sample"].tolist(), prediction.frame["labels"].tolist()
     if chinese == "keep":
-        return {
-            s: list(v or [])
-            for s, v in zip(prediction.frame["sample"], prediction.frame["labels"], strict=True)
-        }
+        return {s: list(v or []) for s, v in zip(samples, lists, strict=True)}
     out = {}
-    for sample, labels in zip(prediction.frame["sample"], prediction.frame["labels"], strict=True):
+    for sample, labels in zip(samples, lists, strict=True):
         english = english_labels(labels or [])
         chinese = [x for x in english if is_chinese(x)]
         if chinese:

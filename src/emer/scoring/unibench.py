@@ -31,9 +31,11 @@ import pandas as pd
 
 from emer.data import data_folder
 from emer.data.datasets import UNIBENCH_ORDER, DatasetSpec, get_spec, specs, unibench_specs
+from emer.files import make_folder
 from emer.metrics.significance import bootstrap_draws
 from emer.report import save_figure, save_table
 from emer.scoring.core import ScoreOptions, Scoring
+from emer.scoring.families import flooding_note
 from emer.scoring.inputs import PredictionError, read_prediction
 from emer.scoring.scorecard import SystemResult
 from emer.scoring.systems import DATA_PREFIX, SUFFIXES, natural_key, stage_groups
@@ -68,6 +70,7 @@ class Unibench:
     signature: str
     notes: list[str] = field(default_factory=list)
     signatures: dict[str, str] = field(default_factory=dict)  # dataset -> its scorecard's signature
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)  # column -> (scored, of)
 
     def wide(self, selection: str | None = None) -> pd.DataFrame:
         """One row per system and selection, the headline of each dataset in the field's column order."""
@@ -85,6 +88,10 @@ class Unibench:
             wide = wide.rename(columns={"mean": str(covered.iloc[0])})
         return wide
 
+    def headline_checkpoints(self) -> pd.DataFrame:
+        """Every checkpoint's headline (system, dataset, checkpoint, metric, value)."""
+        return self.checkpoints[self.checkpoints["metric"].isin(HEADLINES)]
+
     def summary(self) -> str:
         """The field's table (each selection), the notes and the signature, for the terminal."""
         wide = self.wide()
@@ -96,16 +103,15 @@ class Unibench:
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write tables/unibench.* (long), tables/unibench_table.* (the field's layout),
         tables/unibench_checkpoints.*, figures/unibench_checkpoints.png and signature.txt."""
-        folder = Path(out_dir)
-        if folder.exists() and not folder.is_dir():
-            raise PredictionError(f"{folder}: exists and is not a folder; give --out a folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(out_dir, "--out")
         run = {"notebook": "emer score --dataset mer-unibench", "params": {"signature": self.signature}}
         save_table(self.table, "unibench", folder, **run, digits=2)
         save_table(self.wide(), "unibench_table", folder, **run, digits=2)
         save_table(self.checkpoints, "unibench_checkpoints", folder, **run, digits=2)
         if len(self.checkpoints):
-            save_figure(checkpoint_figure(self.checkpoints, self.table), "unibench_checkpoints", folder)
+            from emer.scoring.unibench_figure import checkpoint_figure
+
+            save_figure(checkpoint_figure(self.headline_checkpoints()), "unibench_checkpoints", folder)
         notes = "\n".join(f"- {n}" for n in self.notes)
         (folder / "signature.txt").write_text(self.signature + "\n", encoding="utf-8")
         (folder / "notes.md").write_text(notes + "\n", encoding="utf-8")
@@ -205,6 +211,7 @@ def score_unibench(
     per_checkpoint: list[dict] = []
     draws: dict[tuple[str, str], np.ndarray] = {}
     signatures: dict[str, str] = {}
+    coverage: dict[str, tuple[int, int]] = {}
     for spec in unibench_specs():
         here = [f for f in found if f.dataset == spec.name]
         if not here:
@@ -223,9 +230,11 @@ def score_unibench(
             if suffix and not _has_descriptions_and_more(here):
                 continue
             items = [f"{f.system}{suffix}={f.path}" for f in here]
-            card_rows, card_checkpoints, card_draws, signature = _score_dataset(
-                spec, route, items, data_dir, select
+            card_rows, card_checkpoints, card_draws, signature, coverage[spec.unibench], flooded = (
+                _score_dataset(spec, route, items, data_dir, select)
             )
+            if flooded:
+                notes.append(f"{spec.unibench}: {flooding_note(flooded)}")
             rows += card_rows
             per_checkpoint += card_checkpoints
             draws.update(card_draws)
@@ -236,7 +245,14 @@ def score_unibench(
     table = pd.DataFrame(rows, columns=COLUMNS)
     checkpoints = pd.DataFrame(per_checkpoint, columns=["system", "dataset", "checkpoint", "metric", "value"])
     notes += _notes(table, base)
-    result = Unibench(table, checkpoints, _signature(signatures, select), notes, signatures)
+    partial = {d: c for d, c in coverage.items() if c[0] < c[1]}
+    if partial:
+        notes.append(
+            "--subset given: "
+            + ", ".join(f"{d} scored on {k:,} of {n:,} samples" for d, (k, n) in partial.items())
+            + "; do not set these beside figures computed on whole test sets"
+        )
+    result = Unibench(table, checkpoints, _signature(signatures, select), notes, signatures, coverage)
     if out_dir is not None:
         result.save(out_dir)
     return result
@@ -258,9 +274,12 @@ def _has_descriptions_and_more(found: list[Found]) -> bool:
 
 def _score_dataset(
     spec: DatasetSpec, options: ScoreOptions, items: list[str], data_dir, select: str | None
-) -> tuple[list[dict], list[dict], dict, str]:
+) -> tuple[list[dict], list[dict], dict, str, tuple[int, int], dict[str, float]]:
+    """Rows of the table, per-checkpoint rows, bootstrap draws, the signature, the coverage and the
+    checkpoints flagged for label flooding (name -> classes per sample)."""
     scoring = Scoring(options, data_dir)
     card = scoring.run(items)
+    flooded = {r.name: r.value("classes per sample") for r in card.submitted if "label-flooding" in r.flags}
     headline, beside = METRICS[spec.gold]
     rows, checkpoints, draws = [], [], {}
     for system in dict.fromkeys(r.checkpoint_of or r.name for r in card.submitted):
@@ -300,7 +319,7 @@ def _score_dataset(
                 )
                 if metric == headline and sample_draws is not None:
                     draws[(system, spec.unibench, selection)] = sample_draws
-    return rows, checkpoints, draws, card.signature
+    return rows, checkpoints, draws, card.signature, card.coverage, flooded
 
 
 def _checkpoint_name(result: SystemResult) -> str:
@@ -419,40 +438,4 @@ def _signature(signatures: dict[str, str], select: str | None) -> str:
     return "|".join(head + list(parts))
 
 
-def _short(checkpoint: str) -> str:
-    """A checkpoint's tick label: its first number (``checkpoint_000030_loss_0.602`` -> ``30``)."""
-    number = re.search(r"\d+", checkpoint)
-    return str(int(number.group())) if number else checkpoint[:8]
-
-
-# --- figure --------------------------------------------------------------------------------------------
-def checkpoint_figure(checkpoints: pd.DataFrame, table: pd.DataFrame):
-    """Headline by checkpoint, one panel per dataset: each system's curve, its last checkpoint and the
-    best one on the test labels marked, so the gain of choosing on the test labels shows."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    data = checkpoints[checkpoints["metric"].isin(HEADLINES)]
-    datasets = [d for d in UNIBENCH_ORDER if d in set(data["dataset"])]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(3.2 * len(datasets), 3.0), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets, strict=True):
-        part = data[data["dataset"] == dataset]
-        for system, rows in part.groupby("system", sort=False):
-            x = np.arange(len(rows))
-            ax.plot(x, rows["value"], marker="o", ms=3, label=system)
-            ax.set_xticks(x, [_short(c) for c in rows["checkpoint"]])
-            best = int(np.argmax(rows["value"].to_numpy()))
-            ax.scatter([best], [rows["value"].iloc[best]], s=60, facecolors="none", edgecolors="black")
-            ax.axhline(rows["value"].iloc[-1], color="grey", lw=0.6, ls=":")
-        ax.set_title(f"{dataset} ({part['metric'].iloc[0]})", fontsize=9)
-        ax.set_xlabel("checkpoint", fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0][0].legend(fontsize=6, loc="lower left")
-    fig.suptitle("Headline by checkpoint: circled = best on the test labels; dotted = last", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-__all__ = ["SELECTIONS", "Found", "Unibench", "checkpoint_figure", "discover", "score_unibench", "specs"]
+__all__ = ["SELECTIONS", "Found", "Unibench", "discover", "score_unibench", "specs"]

@@ -43,7 +43,8 @@ def load_clip_media(clip: Clip, media: MediaSettings) -> ClipMedia:
         return out
     out.duration = info.duration
     try:
-        times, frames = read_frames(clip.path, sample_times(info.duration, media.frames, 0.0, media.frames))
+        wanted = sample_times(info.duration, media.frames, 0.0, media.frames)
+        times, frames = read_frames(clip.path, wanted, max_side=media.image_size)  # decoded at the size sent
         out.seconds["decode_video"] = time.perf_counter() - tick
         tick = time.perf_counter()
         out.times = [round(float(t), 3) for t in times]

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from emer.clues.pipeline import record_path
+from emer.data.predictions import prediction_line
+from emer.data.predictions import write_predictions as write_prediction_lines
+from emer.files import write_atomic
 
 SUMMARY_COLUMNS = [
     "clip",
@@ -30,10 +31,7 @@ SUMMARY_COLUMNS = [
 
 
 def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as tmp:
-        tmp.write(text.encode("utf-8"))
-    os.replace(tmp.name, path)
+    write_atomic(path, text.encode("utf-8"))
 
 
 def model_record_path(out_dir: Path, pipeline: str, setting: str, clip: str) -> Path:
@@ -43,20 +41,21 @@ def model_record_path(out_dir: Path, pipeline: str, setting: str, clip: str) -> 
 
 
 def write_predictions(records: Sequence[dict], path: Path) -> int:
-    """``{"name", "description"}`` lines for the records whose status is ok, sorted by name; their count."""
-    rows = sorted((r for r in records if r["status"] == "ok"), key=lambda r: r["clip"])
-    text = "".join(
-        json.dumps({"name": r["clip"], "description": r["description"]}, ensure_ascii=False) + "\n"
-        for r in rows
-    )
-    write_text(path, text)
-    return len(rows)
+    """The predictions file of one setting (:mod:`emer.data.predictions`): every record, its status and
+    description; no labels (``emer score`` extracts them). Returns how many are ok."""
+    lines = [
+        prediction_line(
+            r["clip"], r["setting"], r["status"], r.get("description") or "", None, r.get("error") or ""
+        )
+        for r in records
+    ]
+    return write_prediction_lines(lines, path)
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:
-    """A ``predictions-<setting>.jsonl`` file as a table (name, description)."""
+    """A ``predictions-<setting>.jsonl`` file as a table (name, description, status)."""
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return pd.DataFrame(rows, columns=["name", "description"])
+    return pd.DataFrame(rows, columns=["name", "description", "status"])
 
 
 def summary_row(record: dict) -> dict:

@@ -91,9 +91,40 @@ class Dataset:
     user_file: str = ""
     user_sha256: str = ""
 
+    n_total: int = 0  # samples of the whole split (0: as many as ``samples``; see :meth:`restricted`)
+
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def coverage(self) -> tuple[int, int]:
+        """(samples scored, samples of the whole split)."""
+        return len(self.samples), self.n_total or len(self.samples)
+
+    def restricted(self, samples: set[str]) -> Dataset:
+        """The same dataset on ``samples`` only (gold and released baselines alike), its full size kept."""
+        keep = [s for s in self.samples if s in samples]
+        chosen = set(keep)
+        baselines = self.baselines
+        if baselines is not None:
+            baselines = baselines[baselines["sample"].isin(chosen)].reset_index(drop=True)
+        return Dataset(
+            self.spec,
+            keep,
+            self.files,
+            ov_gold={s: v for s, v in self.ov_gold.items() if s in chosen},
+            descriptions={
+                lang: {s: t for s, t in d.items() if s in chosen} for lang, d in self.descriptions.items()
+            },
+            onehot={s: v for s, v in self.onehot.items() if s in chosen},
+            valence={s: v for s, v in self.valence.items() if s in chosen},
+            baselines=baselines,
+            baseline_note=self.baseline_note,
+            user_file=self.user_file,
+            user_sha256=self.user_sha256,
+            n_total=self.coverage[1],
+        )
 
     @property
     def sha256(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from emer.data import loaders as L
 from emer.data.datasets import readers
 from emer.data.datasets.base import DataDir, DatasetSpec, Gold, file_sha256
+from emer.data.store import data_path
 
 LABELS = f"{L.MER2023}/label-6way.npz"
 CLASSES = ("neutral", "angry", "happy", "sad", "worried", "surprise")
@@ -19,9 +20,7 @@ def read_gold(split: str, data_dir: DataDir, labels: Path | None) -> Gold:
         onehot = readers.onehot_labels(labels, f"{split}_corpus", CLASSES, f"MER2023 {split}")
         readers.expect_size(onehot, SIZES[split], labels, f"MER2023 {split}")
         return Gold(sorted(onehot), onehot=onehot, user_file=str(labels), user_sha256=file_sha256(labels))
-    frame = L.load_mer2023_labels(data_dir)
-    frame = frame[frame["split"] == split]
-    onehot = dict(zip(frame["sample"], frame["label"], strict=True))
+    onehot = readers.onehot_labels(data_path(LABELS, data_dir), f"{split}_corpus", CLASSES, "MER2023")
     return Gold(sorted(onehot), onehot=onehot, files=[LABELS])
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emer.metrics.checks import check_interval_draws
 from emer.metrics.significance.components import Statistic
 from emer.metrics.significance.draws import (
     as_matrix,
@@ -136,7 +137,7 @@ def bootstrap_intervals(
     """:func:`bootstrap_interval` of many (components, statistic) pairs over the same samples, with one
     draw matrix; the resampled sums of a components array are computed once however many statistics
     read it (pass the same array object to share them)."""
-    check_draws(n_draws, confidence)
+    check_interval_draws(n_draws, confidence)
     if not items:
         return []
     n_samples = np.shape(items[0][0])[0]
