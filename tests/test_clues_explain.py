@@ -60,6 +60,21 @@ def test_strategies_build_on_each_other(runner) -> None:
         explain_records(records, runner, ["S3"])
 
 
+def test_s2_carries_the_subtitle_models_reading(runner) -> None:
+    record = _record("m", subtitle="Leave me alone!")
+    record["clues"]["en"]["visual"] = "Visual clues: no face is visible."
+    probabilities = {"angry": 0.8, "neutral": 0.1, "sad": 0.1}
+    record["lexical"] = {
+        "model": {"model": "m", "space": "mer2023", "label": "angry", "probabilities": probabilities}
+    }
+    s2 = explain_records([record], runner, ["S2"], "en").iloc[0]
+    assert s2["explanation"].endswith(
+        'The subtitle of the clip reads: "Leave me alone!" By its words alone, the speaker is most likely '
+        "angry (80% by a subtitle emotion model fitted on MER2023)."
+    )
+    assert s2["labels"] == ["angry"]
+
+
 def test_cli_explain_writes_records_and_resumes(data_dir: Path, tmp_path: Path, capsys) -> None:
     media = tmp_path / "media"
     speech = demo.synthesize_speech(SUBTITLE, "en-us+f2")
@@ -73,6 +88,11 @@ def test_cli_explain_writes_records_and_resumes(data_dir: Path, tmp_path: Path, 
     assert "4 explanation record(s)" in capsys.readouterr().out
     record = read_record(record_path(out, "face", "explanations/S2"))
     assert record["status"] == "ok" and "happy" in record["labels"]
+    reading = read_record(record_path(out, "face"))["lexical"]["model"]  # the real subtitle model (cached)
+    assert reading["space"] == "mer2023" and reading["label"] == "happy"
+    assert reading["model"].startswith("mer2023-en-")
+    assert max(reading["probabilities"], key=reading["probabilities"].get) == "happy"
+    assert "By its words alone, the speaker is most likely happy" in record["explanation"]
     assert record["backend"].startswith("offline:") and record["clues"]["visual"].startswith("Visual clues")
     assert SUBTITLE in record["explanation"] and set(record["timings"]) == {"clues", "llm"}
     assert read_record(record_path(out, "zz", "explanations/S0"))["status"] == "skipped"

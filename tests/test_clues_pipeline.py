@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from emer.cli import main
-from emer.clues import demo
+from emer.clues import demo, pipeline
 from emer.clues.pipeline import (
     ClueExtractor,
     ClueParams,
@@ -40,6 +40,23 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def fake_reading(subtitle: str, space: str, language: str, data_dir=None) -> dict:
+    """A stand-in for the subtitle model (tests of the model itself: test_subtitle_model.py)."""
+    label = "happy" if "happy" in subtitle else "sad"
+    probabilities = {label: 0.7, "neutral": 0.2, "angry": 0.1}
+    return {
+        "model": f"fake-{space}-{language}",
+        "space": space,
+        "label": label,
+        "probabilities": probabilities,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_model_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "subtitle_reading", fake_reading)
+
+
 class CountingExtractor(ClueExtractor):
     def __init__(self, params: ClueParams | None = None) -> None:
         super().__init__(params)
@@ -66,8 +83,12 @@ def test_statuses_flags_and_clues(media: Path, tmp_path: Path) -> None:
     en, zh = face["clues"]["en"], face["clues"]["zh"]
     assert "a face is visible in 8 of them" in en["visual"] and "happy" in en["visual"]
     assert "syllables per second" in en["acoustic"]
-    assert en["lexical"].startswith(f'Lexical clues: the subtitle says "{SUBTITLE}"')
-    assert 'Emotion words by the NRC Emotion Lexicon: "happy", "wonderful"' in en["lexical"]
+    assert en["lexical"] == (
+        f'Lexical clues: the subtitle says "{SUBTITLE}" By its words alone, the speaker is most likely happy '
+        "(70% by a subtitle emotion model fitted on MER2023)."
+    )
+    assert face["lexical"]["model"] == fake_reading(SUBTITLE, "mer2023", "en")
+    assert face["lexical"]["lexicon"] == "NRC"  # the lexicon's reading stays in the record
     assert zh["visual"].startswith("视觉线索") and zh["acoustic"].startswith("音频线索")
     assert face["subtitle_source"] == "face.srt"
     assert set(face["timings"]) >= {"decode_video", "visual", "decode_audio", "acoustic", "lexical", "total"}
@@ -76,6 +97,10 @@ def test_statuses_flags_and_clues(media: Path, tmp_path: Path) -> None:
     noface = read_record(record_path(tmp_path, "noface"))
     assert "No face is detected in any frame" in noface["clues"]["en"]["visual"]
     assert noface["lexical"]["lexicon"] == "DUTIR" and "难过" in noface["clues"]["zh"]["lexical"]
+    assert noface["lexical"]["model"]["model"] == "fake-mer2023-zh"  # a Chinese subtitle: the zh model
+    assert noface["clues"]["zh"]["lexical"].endswith(
+        "说话人最可能感到悲伤（70%，由在MER2023上拟合的字幕情感模型判断）。"
+    )
     assert "is silent" in read_record(record_path(tmp_path, "silent"))["clues"]["en"]["acoustic"]
     mute = read_record(record_path(tmp_path, "mute"))
     assert mute["clues"]["en"]["acoustic"] == "Acoustic clues: the file has no audio track."
@@ -85,6 +110,17 @@ def test_statuses_flags_and_clues(media: Path, tmp_path: Path) -> None:
 
     long = clue_table([face, noface])
     assert len(long) == 2 * 2 * 3 and set(long["modality"]) == {"visual", "acoustic", "lexical"}
+
+
+def test_the_lexicon_stays_as_an_option(media: Path, tmp_path: Path) -> None:
+    run_clues(media, tmp_path, ClueParams(languages=("en",), lexical="lexicon"), progress=False)
+    face = read_record(record_path(tmp_path, "face"))
+    lexical = face["clues"]["en"]["lexical"]
+    assert lexical.startswith(f'Lexical clues: the subtitle says "{SUBTITLE}"')
+    assert 'Emotion words by the NRC Emotion Lexicon: "happy", "wonderful"' in lexical
+    assert "model" not in face["lexical"]
+    with pytest.raises(ValueError, match="lexical must be one of"):
+        ClueExtractor(ClueParams(lexical="nrc"))
 
 
 def test_resumption_skips_done_clips(media: Path, tmp_path: Path) -> None:

@@ -37,6 +37,13 @@ def add_clip_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--languages", nargs="+", default=["en", "zh"], choices=["en", "zh"], help="clue languages to write"
     )
+    parser.add_argument(
+        "--lexical",
+        default="mer2023",
+        choices=["mer2023", "meld", "iemocap", "lexicon"],
+        help="the lexical clue: the subtitle model of a label space (default mer2023: MER2023's six classes; "
+        "fitted on the public data once, then cached), or the NRC / DUTIR lexicon",
+    )
     parser.add_argument("--no-resume", action="store_true", help="redo clips that already have a record")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -45,7 +52,9 @@ def clue_params(args: argparse.Namespace):
     """The clue stage's parameters from the shared options."""
     from emer.clues.pipeline import ClueParams
 
-    return ClueParams(frames=args.frames, frame_rate=args.frame_rate, languages=tuple(args.languages))
+    return ClueParams(
+        frames=args.frames, frame_rate=args.frame_rate, languages=tuple(args.languages), lexical=args.lexical
+    )
 
 
 def guarded(handler):

@@ -3,7 +3,9 @@
 - S0: the visual and acoustic clues, given to the backend's ``merge_clues`` task with an empty subtitle
   (the prompt then asks for the emotional state from the clues alone).
 - S1: the same with the lexical clue (which quotes the subtitle) added to the clue text.
-- S2: the S0 explanation merged with the subtitle by ``merge_clues`` (the paper's two-step strategy).
+- S2: the S0 explanation merged with the subtitle by ``merge_clues`` (the paper's two-step strategy); the
+  subtitle model's reading of the subtitle goes with it, for the offline template (a model reads the
+  subtitle itself).
 
 OV labels come from ``extract_ov_labels`` on each explanation. Every call goes through the runner's
 cache, so a run can be replayed with no model; the offline backend makes the path run with no model at
@@ -18,7 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from emer.clues.lexical import model_sentence
 from emer.clues.pipeline import (
+    ClueExtractor,
     ClueParams,
     read_record,
     record_path,
@@ -44,8 +48,14 @@ def _ready(record: dict, language: str) -> bool:
     return record.get("status") in ("ok", "partial", "damaged") and language in record.get("clues", {})
 
 
-def _merge(runner, inputs: dict[str, str], language: str, subtitles: dict[str, str] | None = None):
-    """``merge_clues`` over clip -> description (and clip -> subtitle); returns (frame, seconds)."""
+def _merge(
+    runner,
+    inputs: dict[str, str],
+    language: str,
+    subtitles: dict[str, str] | None = None,
+    readings: dict[str, str] | None = None,
+):
+    """``merge_clues`` over clip -> description (and clip -> subtitle, its reading); returns (frame, s)."""
     from emer.llm import merge_clues
 
     if not inputs:
@@ -55,6 +65,7 @@ def _merge(runner, inputs: dict[str, str], language: str, subtitles: dict[str, s
             "sample": list(inputs),
             "description": list(inputs.values()),
             "subtitle": [(subtitles or {}).get(clip, "") for clip in inputs],
+            "reading": [(readings or {}).get(clip, "") for clip in inputs],
             "language": language,
         }
     )
@@ -128,7 +139,10 @@ def explain_records(
         done = s0[s0["status"] == "ok"]
         inputs["S2"] = dict(zip(done["sample"], done["merged"], strict=True))
         subtitles = {r["clip"]: r.get("subtitle") or "" for r in usable}
-        merged["S2"] = _merge(runner, inputs["S2"], language, subtitles)
+        readings = {
+            r["clip"]: model_sentence((r.get("lexical") or {}).get("model"), language) for r in usable
+        }
+        merged["S2"] = _merge(runner, inputs["S2"], language, subtitles, readings)
     if "S1" in strategies:
         inputs["S1"] = {r["clip"]: clue_text(r, language, True) for r in usable}
         merged["S1"] = _merge(runner, inputs["S1"], language)
@@ -246,7 +260,10 @@ def run_explain(
     rows: list[dict] = []
     todo: dict[str, list[dict]] = {}
     try:
-        summary = run_clues(media, out_dir, params, manifest, id_column, subtitle_column, resume, progress)
+        extractor = ClueExtractor(params, data_dir)
+        summary = run_clues(
+            media, out_dir, params, manifest, id_column, subtitle_column, resume, progress, extractor
+        )
         records = [read_record(record_path(out_dir, clip)) for clip in summary["clip"]]
         records = [r for r in records if r is not None]
         for strategy in strategies:

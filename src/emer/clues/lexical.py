@@ -241,3 +241,74 @@ def lexical_clue(reading: LexicalReading | None, language: str = "en") -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- the subtitle model's reading (emer.clues.subtitle_model) -------------------------------------------
+#: Class words of the subtitle models' label spaces, as the clue names them.
+MODEL_WORDS = {
+    "en": {
+        "angry": "angry",
+        "anger": "angry",
+        "happy": "happy",
+        "joy": "joyful",
+        "sad": "sad",
+        "sadness": "sad",
+        "worried": "worried",
+        "surprise": "surprised",
+        "fear": "fearful",
+        "disgust": "disgusted",
+        "neutral": "neutral",
+    },
+    "zh": {
+        "angry": "生气",
+        "anger": "生气",
+        "happy": "高兴",
+        "joy": "喜悦",
+        "sad": "悲伤",
+        "sadness": "悲伤",
+        "worried": "担忧",
+        "surprise": "惊讶",
+        "fear": "恐惧",
+        "disgust": "厌恶",
+        "neutral": "中性",
+    },
+}
+MODEL_TITLES = {"mer2023": "MER2023", "meld": "MELD", "iemocap": "IEMOCAP"}
+
+
+def model_sentence(reading: dict | None, language: str = "en") -> str:
+    """What a subtitle model's reading (the record field of :meth:`SubtitleReading.record`) says, in one
+    sentence: the most probable class with its probability, and the runner-up when it has at least half the
+    top probability; a neutral reading names no emotion. "" without a reading."""
+    if not reading:
+        return ""
+    label = reading["label"]  # records are JSON with sorted keys: rank again, the model's label first
+    ranked = sorted(reading["probabilities"].items(), key=lambda kv: (-kv[1], kv[0] != label, kv[0]))
+    words = MODEL_WORDS["zh" if language == "zh" else "en"]
+    title = MODEL_TITLES.get(reading["space"], reading["space"])
+    (top, p), others = ranked[0], [(c, q) for c, q in ranked[1:] if c != "neutral"]
+    second = others[0] if top != "neutral" and others and others[0][1] * 2 >= p else None
+    if language == "zh":
+        by = f"由在{title}上拟合的字幕情感模型判断"
+        if top == "neutral":
+            return f"仅从字幕的措辞看，说话人的情绪是中性的（{p:.0%}，{by}）。"
+        also = f"，也可能{words.get(second[0], second[0])}（{second[1]:.0%}）" if second else ""
+        return f"仅从字幕的措辞看，说话人最可能感到{words.get(top, top)}（{p:.0%}，{by}）{also}。"
+    by = f"by a subtitle emotion model fitted on {title}"
+    if top == "neutral":
+        return f"By its words alone, the speaker sounds neutral ({p:.0%} {by})."
+    also = f", or {words.get(second[0], second[0])} ({second[1]:.0%})" if second else ""
+    return f"By its words alone, the speaker is most likely {words.get(top, top)} ({p:.0%} {by}){also}."
+
+
+def model_clue(subtitle: str, reading: dict | None, language: str = "en") -> str:
+    """The lexical clue from a subtitle model: the subtitle quoted, then :func:`model_sentence`."""
+    quoted = subtitle.strip()
+    if not quoted or not reading:
+        return (
+            "文本线索：没有可用的字幕。" if language == "zh" else "Lexical clues: no subtitle is available."
+        )
+    if language == "zh":
+        return f"文本线索：字幕内容为“{quoted}”。{model_sentence(reading, language)}"
+    stop = "" if quoted[-1] in ".!?…。！？" else "."
+    return f'Lexical clues: the subtitle says "{quoted}"{stop} {model_sentence(reading, language)}'

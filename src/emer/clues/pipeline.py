@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from emer.clues.acoustic import MIN_AUDIO_S, AcousticParams, AcousticReading, acoustic_clue, read_acoustic
-from emer.clues.lexical import LexicalReading, lexical_clue, read_lexical
+from emer.clues.lexical import LexicalReading, lexical_clue, model_clue, read_lexical
 from emer.clues.media import (
     Clip,
     MediaError,
@@ -37,6 +38,7 @@ from emer.clues.media import (
     read_frames,
     sample_times,
 )
+from emer.clues.subtitle_model import LEXICAL_CHOICES, subtitle_reading
 from emer.clues.visual import EXPRESSIONS, ExpressionModel, VisualParams, VisualReading, dominant, visual_clue
 from emer.files import check_folder, write_atomic
 
@@ -75,6 +77,7 @@ class ClueParams:
     languages: tuple[str, ...] = ("en", "zh")
     visual: VisualParams = field(default_factory=VisualParams)
     acoustic: AcousticParams = field(default_factory=AcousticParams)
+    lexical: str = "mer2023"  # lexical clue: a subtitle model's label space, or "lexicon" (LEXICAL_CHOICES)
 
     def fingerprint(self) -> str:
         text = json.dumps({"version": CLUES_VERSION, **asdict(self)}, sort_keys=True, default=list)
@@ -93,10 +96,16 @@ class ClipResult:
 
 
 class ClueExtractor:
-    """Runs the three clue extractors on clips; loads the expression model on first use."""
+    """Runs the three clue extractors on clips; loads the expression model and the subtitle model (fitted on
+    the public data, ``data_dir``) on first use."""
 
-    def __init__(self, params: ClueParams | None = None) -> None:
+    def __init__(self, params: ClueParams | None = None, data_dir: str | os.PathLike | None = None) -> None:
         self.params = params or ClueParams()
+        if self.params.lexical not in LEXICAL_CHOICES:
+            raise ValueError(
+                f"lexical must be one of {', '.join(LEXICAL_CHOICES)}, not {self.params.lexical!r}"
+            )
+        self.data_dir = data_dir
         self._model: ExpressionModel | None = None
 
     @property
@@ -159,7 +168,11 @@ class ClueExtractor:
             language: {
                 "visual": self._visual_text(result, language),
                 "acoustic": self._acoustic_text(result, clip, language),
-                "lexical": lexical_clue(result.lexical, language),
+                "lexical": (
+                    model_clue(clip.subtitle, record["lexical"]["model"], language)
+                    if "model" in record["lexical"]
+                    else lexical_clue(result.lexical, language)
+                ),
             }
             for language in self.params.languages
         }
@@ -291,6 +304,10 @@ class ClueExtractor:
                 for k, v in asdict(result.lexical).items()
                 if k in ("language", "lexicon", "words", "counts", "polarity")
             }
+            if self.params.lexical != "lexicon":
+                record["lexical"]["model"] = subtitle_reading(
+                    clip.subtitle, self.params.lexical, result.lexical.language, self.data_dir
+                )
         else:
             record["flags"].append("no_subtitle")
         record["timings"]["lexical"] = time.perf_counter() - tick

@@ -253,10 +253,39 @@ def load_mer2023_labels(data_dir: DataDir = None) -> pd.DataFrame:
 
 def load_mer2023_transcripts(data_dir: DataDir = None) -> pd.DataFrame:
     """Polished MER2023 subtitles. Columns: sample, zh, en (empty string where none)."""
-    raw = _read_csv(f"{MER2023}/transcription-engchi-polish.csv", data_dir, ["name", "chinese", "english"])
-    return raw.rename(columns={"name": "sample", "chinese": "zh", "english": "en"}).sort_values(
-        "sample", ignore_index=True
-    )
+    return load_transcripts("mer2023", data_dir)
+
+
+#: MERBench's polished subtitles (``name, chinese, english``), per corpus (CMU-MOSEI's is not in the copy).
+MERBENCH = "MERTools/MERBench/dataset"
+TRANSCRIPTS = {
+    "mer2023": f"{MER2023}/transcription-engchi-polish.csv",
+    "meld": f"{MERBENCH}/meld-process/transcription-engchi-polish.csv",
+    "iemocap": f"{MERBENCH}/iemocap-process/transcription-engchi-polish.csv",
+    "cmumosi": f"{MERBENCH}/cmumosi-process/transcription-engchi-polish.csv",
+    "sims": f"{MERBENCH}/sims-process/transcription-engchi-polish.csv",
+    "simsv2": f"{MERBENCH}/simsv2-process/transcription-engchi-polish.csv",
+}
+
+
+def load_transcripts(corpus: str, data_dir: DataDir = None) -> pd.DataFrame:
+    """MERBench's polished subtitles of ``corpus`` (a key of :data:`TRANSCRIPTS`), one row per sample.
+
+    Columns: sample, zh, en (stripped; empty string where none), sorted by sample. A row repeated verbatim
+    (IEMOCAP has two) is kept once; a name given two different subtitles is an error.
+    """
+    if corpus not in TRANSCRIPTS:
+        raise ValueError(f"no MERBench transcripts for {corpus!r}; choose one of {', '.join(TRANSCRIPTS)}")
+    path = TRANSCRIPTS[corpus]
+    raw = _read_csv(path, data_dir, ["name", "chinese", "english"])
+    columns = {"sample": "name", "zh": "chinese", "en": "english"}
+    frame = pd.DataFrame(
+        {ours: raw[theirs].str.strip() for ours, theirs in columns.items()}
+    ).drop_duplicates()
+    repeated = frame.loc[frame["sample"].duplicated(), "sample"].tolist()
+    if repeated:
+        raise DataError(f"{path}: {len(repeated)} names have two different subtitles, first {repeated[0]}")
+    return frame.sort_values("sample", ignore_index=True)
 
 
 #: AffectGPT (audio + video + text) outputs on three MER-UniBench datasets, as released (7 checkpoints each).

@@ -6,7 +6,8 @@
   (:mod:`emer.labels.lexicon`, the extractor of the tables made before the selector existed). Either reads
   the description without the text that addresses the extractor (:mod:`emer.labels.injection`).
 - ``merge_clues``: a template, the clue description followed by the subtitle (the description alone when
-  the subtitle is empty). It adds no inference of its own.
+  the subtitle is empty) and, when the request carries one, a subtitle model's reading of it
+  (:mod:`emer.clues.subtitle_model`). It adds no inference of its own.
 - ``group_synonyms``: the emotion-wheel synonym mapping, WordNet or embeddings (:mod:`emer.labels.synonyms`).
 - ``map_to_onehot``: lexicon labels -> wheel-1 inner ring (mad, disgusted -> angry; scared -> worried; ...),
   the most frequent class wins (the first named on a tie); ``neutral`` when no label maps.
@@ -47,13 +48,15 @@ EXTRACTORS = ("selector", "lexicon")
 SUBTITLE_SENTENCE = {"en": 'The subtitle of the clip reads: "{}"', "zh": "字幕内容为：“{}”。"}
 
 
-def merge_template(description: str, subtitle: str, language: str = "en") -> str:
-    """The offline S2 merge: the description, then the subtitle quoted (unchanged when it is empty)."""
-    description, subtitle = description.strip(), subtitle.strip()
+def merge_template(description: str, subtitle: str, language: str = "en", reading: str = "") -> str:
+    """The offline S2 merge: the description, then the subtitle quoted and the ``reading`` of it (a
+    subtitle model's sentence, when given); unchanged when the subtitle is empty."""
+    description, subtitle, reading = description.strip(), subtitle.strip(), reading.strip()
     if not subtitle:
         return description
     joiner = "" if language == "zh" else " "
-    return f"{description}{joiner}{SUBTITLE_SENTENCE.get(language, SUBTITLE_SENTENCE['en']).format(subtitle)}"
+    quoted = SUBTITLE_SENTENCE.get(language, SUBTITLE_SENTENCE["en"]).format(subtitle)
+    return f"{description}{joiner}{quoted}" + (f"{joiner}{reading}" if reading else "")
 
 
 class OfflineBackend:
@@ -108,6 +111,7 @@ class OfflineBackend:
                     str(inputs["description"]),
                     str(inputs.get("subtitle", "")),
                     str(inputs.get("language", "en")),
+                    str(inputs.get("reading", "")),
                 )
             elif request.task == "group_synonyms":
                 text = json.dumps(self._groups([str(w) for w in inputs["words"]]), ensure_ascii=False)

@@ -102,22 +102,21 @@ def extract_ov_labels(runner: LLMRunner, texts: pd.DataFrame, column: str = "tex
 def merge_clues(
     runner: LLMRunner, frame: pd.DataFrame, description: str = "description", subtitle: str = "subtitle"
 ) -> pd.DataFrame:
-    """S2 merge of each description with its subtitle (optional column language). Result column ``merged``."""
+    """S2 merge of each description with its subtitle (optional columns language, and reading: a sentence
+    on what the subtitle says, which only the offline template uses, since it cannot read the subtitle
+    itself). Result column ``merged``."""
     _check(frame, [description, subtitle], "merge_clues")
+    readings = frame["reading"].fillna("").astype(str).tolist() if "reading" in frame else [""] * len(frame)
     requests = []
     for i, (sample, desc, sub) in enumerate(
         zip(frame["sample"], frame[description], frame[subtitle], strict=True)
     ):
         desc, sub = str(desc), "" if pd.isna(sub) else str(sub)
         language = _language(frame, i, desc)
-        requests.append(
-            Request(
-                "merge_clues",
-                str(sample),
-                prompts.merge_clues(desc, sub, language),
-                {"description": desc, "subtitle": sub, "language": language},
-            )
-        )
+        inputs = {"description": desc, "subtitle": sub, "language": language}
+        if readings[i]:
+            inputs["reading"] = readings[i]
+        requests.append(Request("merge_clues", str(sample), prompts.merge_clues(desc, sub, language), inputs))
     return _frame(runner.run(requests, parsing.parse_merged), "merged")
 
 
