@@ -14,23 +14,27 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from emer.clues.media import VIDEO_EXTENSIONS, MediaError, probe
+from emer.data import loaders
 from emer.data.datasets import GoldError, get_spec, load_dataset
 from emer.data.store import data_path
 from emer.lmms_tasks.catalog import TaskSpec, get_task
 from emer.lmms_tasks.config import ENV_CONFIG, RunConfig, load_config, videos_variable
 
-MERBENCH = "MERTools/MERBench/dataset"
-#: Registered transcript (``name,chinese,english``) of each dataset whose transcript is public.
+#: Registered transcript (``name,chinese,english``) of each dataset whose transcript is public: the MERBench
+#: corpus it belongs to (the MER2023 splits and OV-MERD share MER2023's).
 TRANSCRIPTS = {
-    "ovmerd": f"{MERBENCH}/mer2023-dataset-process/transcription-engchi-polish.csv",
-    "mer2023-train": f"{MERBENCH}/mer2023-dataset-process/transcription-engchi-polish.csv",
-    "mer2023-test1": f"{MERBENCH}/mer2023-dataset-process/transcription-engchi-polish.csv",
-    "mer2023-test2": f"{MERBENCH}/mer2023-dataset-process/transcription-engchi-polish.csv",
-    "meld": f"{MERBENCH}/meld-process/transcription-engchi-polish.csv",
-    "iemocap": f"{MERBENCH}/iemocap-process/transcription-engchi-polish.csv",
-    "cmumosi": f"{MERBENCH}/cmumosi-process/transcription-engchi-polish.csv",
-    "sims": f"{MERBENCH}/sims-process/transcription-engchi-polish.csv",
-    "simsv2": f"{MERBENCH}/simsv2-process/transcription-engchi-polish.csv",
+    dataset: loaders.TRANSCRIPTS[corpus]
+    for dataset, corpus in {
+        "ovmerd": "mer2023",
+        "mer2023-train": "mer2023",
+        "mer2023-test1": "mer2023",
+        "mer2023-test2": "mer2023",
+        "meld": "meld",
+        "iemocap": "iemocap",
+        "cmumosi": "cmumosi",
+        "sims": "sims",
+        "simsv2": "simsv2",
+    }.items()
 }
 UNAVAILABLE = {
     "cmumosei": "MERBench's CMU-MOSEI transcript is not in the public data",
