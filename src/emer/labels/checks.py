@@ -38,6 +38,8 @@ def label_list(
 ) -> list[str]:
     """``labels`` as a list of strings, Chinese emotion words in English (``chinese="translate"``) or left
     as given (``"keep"``); refuses what cannot be scored."""
+    if chinese == "keep" and type(labels) is list and all(type(x) is str for x in labels):
+        return list(labels)  # the common case: nothing to check or translate
     where = f"{what}, sample {sample}"
     if _is_missing(labels):
         raise LabelInputError(f"{where}: labels are {labels!r}; give a list ([] for an answer with no label)")

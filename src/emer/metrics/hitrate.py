@@ -16,6 +16,7 @@ authors' choice of groupings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -59,38 +60,48 @@ def hit_rate_scores_by_grouping(
     if bad:
         raise TypeError(f"one-hot gold labels must be strings; sample {bad[0]} has {gold[bad[0]]!r}")
     space_labels = sorted(set(gold.values()) if label_space is None else set(label_space))
-    return {name: _scores(gold, pred, g, space_labels) for name, g in groupings.items()}
+    samples = sorted(gold)
+    index: dict[tuple[str, ...], int] = {}  # each distinct label list, numbered once for every grouping
+    codes = [index.setdefault(tuple(pred[s]), len(index)) for s in samples]
+    inputs = _Inputs(samples, [gold[s] for s in samples], [pred[s] for s in samples], list(index), codes)
+    return {name: _scores(inputs, g, space_labels) for name, g in groupings.items()}
 
 
-def _scores(
-    gold: Mapping[str, str], pred: Mapping[str, list[str]], grouping: Grouping, space_labels: list[str]
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Inputs:
+    samples: list[str]
+    labels: list[str]  # gold, one per sample
+    predicted: list[list[str]]  # per sample
+    distinct: list[tuple[str, ...]]  # the distinct predicted lists
+    codes: list[int]  # per sample, its list's position in ``distinct``
+
+
+def _scores(inputs: _Inputs, grouping: Grouping, space_labels: list[str]) -> pd.DataFrame:
+    samples, labels = inputs.samples, inputs.labels
     space = grouping.canonical(space_labels, "")
-    same_for_all = getattr(grouping, "sample_independent", False)
-    gold_classes = {label: grouping.canonical([label], "") for label in set(gold.values())}
-    predicted: dict[tuple[str, ...], frozenset[str]] = {}  # label list -> classes (same in every sample)
-    columns: dict[str, list] = {c: [] for c in HIT_COLUMNS}
-    for sample in sorted(gold):
-        label = gold[sample]
-        g = gold_classes[label] if same_for_all else grouping.canonical([label], sample)
-        if same_for_all:
-            key = tuple(pred[sample])
-            if key not in predicted:
-                predicted[key] = grouping.canonical(key, sample)
-            p = predicted[key]
-        else:
-            p = grouping.canonical(pred[sample], sample)
-        skipped = not g
-        hit = len(g & p)
-        in_space = len(p & space)
-        columns["sample"].append(sample)
-        columns["gold_label"].append(label)
-        columns["gold_class"].append(next(iter(g)) if len(g) == 1 else None)
-        columns["n_pred"].append(len(p))
-        columns["hit"].append(float("nan") if skipped else float(hit))
-        precision = float("nan") if skipped else (hit / in_space if in_space else 0.0)
-        columns["label_space_precision"].append(precision)
-        columns["skipped"].append(skipped)
+    if getattr(grouping, "sample_independent", False):  # map each distinct label (list) once
+        gold_classes = {label: grouping.canonical([label], "") for label in set(labels)}
+        mapped = [grouping.canonical(key, "") for key in inputs.distinct]
+        golds = [gold_classes[label] for label in labels]
+        preds = [mapped[code] for code in inputs.codes]
+    else:
+        golds = [grouping.canonical([label], s) for s, label in zip(samples, labels, strict=True)]
+        preds = [grouping.canonical(p, s) for s, p in zip(samples, inputs.predicted, strict=True)]
+    nan = float("nan")
+    hits = [len(g & p) for g, p in zip(golds, preds, strict=True)]
+    in_space = [len(p & space) for p in preds]
+    skipped = [not g for g in golds]
+    columns = {
+        "sample": samples,
+        "gold_label": labels,
+        "gold_class": [next(iter(g)) if len(g) == 1 else None for g in golds],
+        "n_pred": [len(p) for p in preds],
+        "hit": [nan if s else float(h) for s, h in zip(skipped, hits, strict=True)],
+        "label_space_precision": [
+            nan if s else (h / n if n else 0.0) for s, h, n in zip(skipped, hits, in_space, strict=True)
+        ],
+        "skipped": skipped,
+    }
     return pd.DataFrame(columns, columns=HIT_COLUMNS)
 
 

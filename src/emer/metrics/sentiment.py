@@ -48,24 +48,24 @@ def sentiment_components(
             f"sample {bad[0]}: predicted sentiment {predicted[bad[0]]!r} is not one of {SENTIMENTS}"
         )
     samples = sorted(gold)
+    values = np.array([float(gold[s]) for s in samples], dtype=float)
+    guesses = [predicted[s] for s in samples]
+    column = np.array([{"positive": 0, "negative": 1}.get(g or "", 2) for g in guesses], dtype=int)
+    scored = (values > 0) | (values < 0)
+    signs = np.where(values > 0, "positive", np.where(values < 0, "negative", "zero (not scored)"))
     x = np.zeros((len(samples), len(COMPONENTS)))
-    rows = []
-    for i, sample in enumerate(samples):
-        value, guess = float(gold[sample]), predicted[sample]
-        sign = "positive" if value > 0 else "negative" if value < 0 else ""
-        column = {"positive": 0, "negative": 1}.get(guess or "", 2)
-        if sign:
-            x[i, column + (0 if sign == "positive" else 3)] = 1.0
-        rows.append(
-            {
-                "sample": sample,
-                "gold_value": value,
-                "gold_sign": sign or "zero (not scored)",
-                "predicted": guess if guess is not None else "unreadable",
-                "scored": bool(sign),
-            }
-        )
-    return x, pd.DataFrame(rows)
+    rows = np.flatnonzero(scored)
+    x[rows, column[rows] + np.where(values[rows] > 0, 0, 3)] = 1.0
+    table = pd.DataFrame(
+        {
+            "sample": samples,
+            "gold_value": values,
+            "gold_sign": signs.tolist(),
+            "predicted": [g if g is not None else "unreadable" for g in guesses],
+            "scored": scored,
+        }
+    )
+    return x, table
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

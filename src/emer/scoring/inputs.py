@@ -388,13 +388,14 @@ def _is_marker(text: str) -> bool:
 def _kept(labels: list[str], path: Path, where: str, warnings: list[str]) -> list[str]:
     """The labels that are labels: empty ones and missing-value markers dropped (with a warning for the
     markers); more than :data:`MAX_LABELS` refused."""
-    markers = [x for x in labels if _is_marker(x)]
+    normalised = [normalise_label(x) for x in labels]
+    markers = [x for x, n in zip(labels, normalised, strict=True) if n in MISSING_MARKERS]
     if markers:
         warnings.append(
             f"{path}, {where}: {', '.join(map(repr, markers[:3]))} in the label list are missing-value "
             "markers, not labels; dropped"
         )
-    kept = [x for x in labels if normalise_label(x) and not _is_marker(x)]
+    kept = [x for x, n in zip(labels, normalised, strict=True) if n and n not in MISSING_MARKERS]
     if len(kept) > MAX_LABELS:
         raise PredictionError(
             f"{path}, {where}: {len(kept):,} labels, over the limit of {MAX_LABELS} per sample (the released "

@@ -183,7 +183,7 @@ def restrict(prediction: Prediction, inputs: str) -> None:
 
 def check_known_names(prediction: Prediction, dataset: Dataset, data_dir=None) -> None:
     """Refuse names that are not samples of ``dataset``, saying which dataset they look like."""
-    names = set(prediction.frame["sample"])
+    names = set(prediction.frame["sample"].tolist())
     gold = set(dataset.samples)
     unknown = sorted((names | set(prediction.failed)) - gold)
     if unknown:
@@ -202,7 +202,7 @@ def check_known_names(prediction: Prediction, dataset: Dataset, data_dir=None) -
 def align(prediction: Prediction, dataset: Dataset, allow_missing: bool) -> int:
     """Fill the samples of ``dataset`` the prediction lacks (``allow_missing``) as empty answers, in
     place, or refuse; its names are known ones (:func:`check_known_names`). Returns how many were filled."""
-    names = set(prediction.frame["sample"])
+    names = set(prediction.frame["sample"].tolist())
     gold = set(dataset.samples)
     missing = sorted(gold - names)
     failed = [s for s in missing if s in prediction.failed]
