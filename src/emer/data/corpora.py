@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from emer.data.datasets import iemocap, meld, mer2023
+from emer.data.datasets import GoldError, iemocap, meld, mer2023, readers
 from emer.data.loaders import MERBENCH, load_transcripts
-from emer.data.safe_npz import load_npz
 from emer.data.store import DataError, data_path
 
 DataDir = str | os.PathLike | None
@@ -85,18 +85,12 @@ def _split(corpus: Corpus, given: str, name: str) -> str:
     return "test" if session == 5 else "train"
 
 
-def _label(corpus: Corpus, entry: dict, name: str) -> tuple[str, float]:
+def _label(corpus: Corpus, entry: dict, path: Path, name: str) -> tuple[str, float]:
+    where = f"sample {name}"
     if corpus.kind == "sentiment":
-        value = float(entry.get("val"))  # type: ignore[arg-type]
-        if not math.isfinite(value):
-            raise DataError(f"{corpus.labels}: sample {name} has no finite sentiment value")
+        value = readers.valence_of(entry.get("val"), -math.inf, math.inf, path, where)
         return sentiment_of(value), value
-    emo = entry.get("emo")
-    if isinstance(emo, str) and emo in corpus.classes:
-        return emo, math.nan
-    if isinstance(emo, int | float) and float(emo).is_integer() and 0 <= int(emo) < len(corpus.classes):
-        return corpus.classes[int(emo)], math.nan
-    raise DataError(f"{corpus.labels}: sample {name} has label {emo!r}, not one of {corpus.classes}")
+    return readers.class_of(entry.get("emo"), corpus.classes, path, where), math.nan
 
 
 def load_corpus(name: str, data_dir: DataDir = None) -> pd.DataFrame:
@@ -108,14 +102,15 @@ def load_corpus(name: str, data_dir: DataDir = None) -> pd.DataFrame:
     sample without a transcript row is an error.
     """
     corpus = get_corpus(name)
-    content = load_npz(data_path(corpus.labels, data_dir))
+    path = data_path(corpus.labels, data_dir)
     rows = []
-    for key, split in corpus.keys:
-        if key not in content or not isinstance(content[key], dict):
-            raise DataError(f"{corpus.labels}: no {key!r} dict in the file (keys: {sorted(content)})")
-        for sample, entry in sorted(content[key].items()):
-            label, value = _label(corpus, entry, str(sample))
-            rows.append((str(sample).strip(), _split(corpus, split, str(sample)), label, value))
+    try:  # read as the dataset registry reads its gold (memoised by content)
+        for key, split in corpus.keys:
+            for sample, entry in sorted(readers.corpus(path, key, f"{name}'s labels").items()):
+                label, value = _label(corpus, entry, path, sample)
+                rows.append((sample, _split(corpus, split, sample), label, value))
+    except GoldError as exc:  # a public data file, not the user's --labels
+        raise DataError(str(exc)) from None
     frame = pd.DataFrame(rows, columns=["sample", "split", "label", "value"])
     transcripts = load_transcripts(name, data_dir)
     missing = sorted(set(frame["sample"]) - set(transcripts["sample"]))

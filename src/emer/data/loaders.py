@@ -179,8 +179,7 @@ def load_system_outputs(data_dir: DataDir = None, parse: str = "clean") -> pd.Da
         for setting, released in SETTINGS.items():
             stem = f"{OVMER_OUTPUTS}/{system}/output-reason-7b-{released}-eng"
             reasons = _npz_dict(f"{stem}.npz", "name2reason", data_dir)
-            openset = load_npz(data_path(f"{stem}-openset.npz", data_dir))
-            labels = dict(zip(openset["filenames"].tolist(), openset["fileitems"].tolist(), strict=True))
+            labels = _npz_items(f"{stem}-openset.npz", data_dir)
             if set(labels) != set(reasons):
                 raise DataError(f"{stem}: description and label files name different samples")
             samples = sorted(reasons)

@@ -298,6 +298,18 @@ def ew_scores(
 INTERVAL_COLUMNS = ["metric", "value", "low", "high", "se", "confidence", "n_boot", "n_samples"]
 
 
+def sample_scores_layout(sample_scores: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """The key columns, the samples (sorted) and the metrics (in :data:`EW_METRICS` order) of
+    :meth:`EWScorer.sample_scores` output; any other frame is refused."""
+    missing = [c for c in ("metric", "sample", "accuracy", "recall", "skipped") if c not in sample_scores]
+    if missing:
+        raise KeyError(f"sample_scores lacks columns {missing}; pass EWScorer.sample_scores output")
+    keys = [c for c in KEY_COLUMNS if c in sample_scores]
+    samples = sorted(set(sample_scores["sample"]))
+    metrics = [m for m in EW_METRICS if m in set(sample_scores["metric"])]
+    return keys, samples, metrics
+
+
 def ew_intervals(
     sample_scores: pd.DataFrame, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0
 ) -> pd.DataFrame:
@@ -313,12 +325,7 @@ def ew_intervals(
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), not {confidence}")
     check_interval_draws(n_boot, confidence, "n_boot")
-    missing = [c for c in ("metric", "sample", "accuracy", "recall", "skipped") if c not in sample_scores]
-    if missing:
-        raise KeyError(f"sample_scores lacks columns {missing}; pass EWScorer.sample_scores output")
-    keys = [c for c in KEY_COLUMNS if c in sample_scores]
-    samples = sorted(set(sample_scores["sample"]))
-    metrics = [m for m in EW_METRICS if m in set(sample_scores["metric"])]
+    keys, samples, metrics = sample_scores_layout(sample_scores)
     rng = np.random.default_rng(seed)
     # row 0 is the full sample; sums run along the draw in a fixed order (no BLAS), so tables are
     # byte-stable across machines

@@ -143,15 +143,9 @@ def ew_sample_arrays(sample_scores: pd.DataFrame) -> dict[object, tuple[np.ndarr
     :data:`~emer.labels.wheel.EW_METRICS` order (those present). Keys: the value of the one key column
     (e.g. ``system``) or a tuple (``(system, setting)``) when there are several, sorted.
     """
-    from emer.labels.wheel import EW_METRICS
-    from emer.metrics.wheel import KEY_COLUMNS
+    from emer.metrics.wheel import sample_scores_layout
 
-    missing = [c for c in ("metric", "sample", "accuracy", "recall", "skipped") if c not in sample_scores]
-    if missing:
-        raise KeyError(f"sample_scores lacks columns {missing}; pass EWScorer.sample_scores output")
-    keys = [c for c in KEY_COLUMNS if c in sample_scores]
-    samples = sorted(set(sample_scores["sample"]))
-    metrics = [m for m in EW_METRICS if m in set(sample_scores["metric"])]
+    keys, samples, metrics = sample_scores_layout(sample_scores)
     groups = sample_scores.groupby(keys, sort=True) if keys else [((), sample_scores)]
     out: dict[object, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for key, part in groups:
